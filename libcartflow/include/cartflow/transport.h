@@ -32,7 +32,8 @@ struct cf_http_request {
 
 /*
  * A response, filled by a transport. Caller-allocated; start from {0}. Every pointer inside is owned
- * by the response and released by cf_http_response_clean_up().
+ * by the response and released by cf_http_response_clean_up(). Transports (including users' own)
+ * fill `headers` and `body` only through cf_http_response_add_header() and cf_http_response_set_body().
  */
 struct cf_http_response {
 	long status;                           /* HTTP status code */
@@ -82,9 +83,10 @@ struct cf_transport_methods {
 
 	/*
 	 * Optional. Perform `count` requests with at most `max_in_flight` outstanding at once.
-	 * `resps`, `statuses` and `errs` are caller-owned arrays of `count` entries; entry i describes
-	 * request i exactly as send() would. Returns CF_OK when every request was attempted (look at
-	 * `statuses` for each), another status when the batch as a whole could not run.
+	 * `resps`, `statuses` and `errs` are caller-owned arrays of `count` entries (`errs` may be NULL);
+	 * entry i describes request i exactly as send() would. Returns CF_OK when every request was
+	 * attempted (look at `statuses` for each), another status when the batch as a whole could not run;
+	 * then nothing was sent and every entry of `statuses` (and `errs`) holds that status.
 	 * Callers fall back to calling send() in a loop when the slot is NULL.
 	 */
 	enum cf_status (*send_many)(void *data, const struct cf_http_request *reqs, size_t count,
@@ -101,19 +103,24 @@ struct cf_transport {
 	void *data;
 };
 
-/* Call t->send. Refuses unsafe header values with CF_ERR_HEADER before the transport sees them. */
+/*
+ * Call t->send. Refuses unsafe header names or values with CF_ERR_HEADER (and a malformed method or url
+ * with CF_ERR_INVALID_ARG) before the transport sees them. `err` is cleared first and filled on failure;
+ * on failure `resp` is left empty.
+ */
 CF_API enum cf_status cf_transport_send(const struct cf_transport *t, const struct cf_http_request *req,
 					struct cf_http_response *resp, struct cf_error *err) CF_WARN_UNUSED;
 
 /*
- * Call t->send_many when the transport has it, else send() one by one. Same contract as send_many.
+ * Call t->send_many when the transport has it (`version >= 1 && send_many`), else send() one by one.
+ * Same contract as send_many; `max_in_flight` must be at least 1 and `errs` may be NULL.
  * Requests with unsafe header values get CF_ERR_HEADER in their `statuses` entry and are not sent.
  */
 CF_API enum cf_status cf_transport_send_many(const struct cf_transport *t, const struct cf_http_request *reqs,
 					     size_t count, size_t max_in_flight, struct cf_http_response *resps,
 					     enum cf_status *statuses, struct cf_error *errs) CF_WARN_UNUSED;
 
-/* Call t->methods->destroy when present. `t` borrowed; NULL is a no-op. */
+/* Call t->methods->destroy when present, then zero `*t`. `t` borrowed; NULL is a no-op. */
 CF_API void cf_transport_destroy(struct cf_transport *t);
 
 #ifdef __cplusplus

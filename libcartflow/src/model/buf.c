@@ -29,11 +29,10 @@ bool cf_buf_reserve(struct cf_buf *buf, size_t extra)
 
 static const char hex_digits[] = "0123456789abcdef";
 
-void cf_buf_json_string(struct cf_buf *buf, const char *s, size_t len)
+void cf_buf_json_escape(struct cf_buf *buf, const char *s, size_t len)
 {
-	if (!cf_buf_reserve(buf, len + 2))
+	if (!cf_buf_reserve(buf, len))
 		return;
-	cf_buf_putc(buf, '"');
 	size_t run = 0;
 	for (size_t i = 0; i < len; i++) {
 		unsigned char c = (unsigned char)s[i];
@@ -56,6 +55,14 @@ void cf_buf_json_string(struct cf_buf *buf, const char *s, size_t len)
 		}
 	}
 	cf_buf_append(buf, s + run, len - run);
+}
+
+void cf_buf_json_string(struct cf_buf *buf, const char *s, size_t len)
+{
+	if (!cf_buf_reserve(buf, len + 2))
+		return;
+	cf_buf_putc(buf, '"');
+	cf_buf_json_escape(buf, s, len);
 	cf_buf_putc(buf, '"');
 }
 

@@ -35,6 +35,9 @@ static inline void cf_buf_putc(struct cf_buf *buf, char c)
 
 static inline void cf_buf_puts(struct cf_buf *buf, const char *s) { cf_buf_append(buf, s, strlen(s)); }
 
+/* Append the JSON escaping of `s` without quotes: '"', '\\' and control bytes escaped, the rest as is. */
+void cf_buf_json_escape(struct cf_buf *buf, const char *s, size_t len);
+
 /* Append `s` as a JSON string literal with quotes: escapes '"', '\\' and control bytes only. */
 void cf_buf_json_string(struct cf_buf *buf, const char *s, size_t len);
 

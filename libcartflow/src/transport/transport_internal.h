@@ -1,0 +1,26 @@
+/* Shared by the transports: request checks and response building from (ptr, len) pieces. */
+#ifndef CF_TRANSPORT_INTERNAL_H
+#define CF_TRANSPORT_INTERNAL_H
+
+#include <stddef.h>
+
+#include "cartflow/transport.h"
+
+/*
+ * CF_OK when `req` (borrowed) can go on the wire: method an HTTP token, url free of spaces and
+ * control bytes, body and headers consistent with their counts, every header name a token and every
+ * value free of CR, LF. Otherwise CF_ERR_INVALID_ARG or CF_ERR_HEADER with `err` filled.
+ */
+enum cf_status cf_http_request_check(const struct cf_http_request *req, struct cf_error *err);
+
+/*
+ * Append a header given as (ptr, len) pieces (copied, NUL-terminated in the copy).
+ * CF_ERR_NOMEM on failure, leaving `resp` as it was.
+ */
+enum cf_status cf_http_response_add_header_n(struct cf_http_response *resp, const char *name, size_t name_len,
+					     const char *value, size_t value_len);
+
+/* Drop every header of `resp` (an interim 1xx response is being replaced by the next one). */
+void cf_http_response_clear_headers(struct cf_http_response *resp);
+
+#endif
