@@ -119,7 +119,7 @@ enum cf_status cf_attr_item_from_json(struct cf_arena *arena, const struct cf_js
 enum cf_status cf_attr_from_json(struct cf_arena *arena, const struct cf_json *node, struct cf_attr *out,
 				 struct cf_path *path, struct cf_error *err)
 {
-	enum cf_status st;
+	enum cf_status st = CF_OK;
 	if (node->type != CF_JSON_OBJECT)
 		return cf_error_set(err, CF_ERR_TYPE, "%s: expected a typed value such as {\"S\":\"...\"}, got %s",
 				    path->text, cf_json_type_name(node->type));
