@@ -124,7 +124,7 @@ enum cf_status cf_attr_from_json(struct cf_arena *arena, const struct cf_json *n
 		return cf_error_set(err, CF_ERR_TYPE, "%s: expected a typed value such as {\"S\":\"...\"}, got %s",
 				    path->text, cf_json_type_name(node->type));
 	if (node->count != 1)
-		return cf_error_set(err, CF_ERR_TYPE, "%s: expected exactly one type key, got %zu", path->text,
+		return cf_error_set(err, CF_ERR_TYPE, "%s: expected exactly one type key, got %u", path->text,
 				    node->count);
 	const struct cf_json_member *m = &node->u.entries[0];
 	enum cf_attr_type type;

@@ -19,7 +19,6 @@ static const uint8_t string_class[256] = {
 struct frame {
 	enum cf_json_type type;
 	size_t first;      /* index of this container's first entry on the scratch stack */
-	size_t raw_start;  /* offset of '{' or '[' */
 	struct cf_str key; /* OBJECT: key of the value being parsed */
 };
 
@@ -297,8 +296,10 @@ static enum cf_status close_container(struct parser *p, struct cf_json *node)
 {
 	struct frame *f = &p->frames[--p->depth];
 	size_t count = p->scratch_len - f->first;
+	if (count > UINT32_MAX)
+		return syntax_error(p, "too many entries in one container");
 	node->type = f->type;
-	node->count = count;
+	node->count = (uint32_t)count;
 	node->u.entries = NULL;
 	if (count) {
 		node->u.entries = cf_arena_alloc(p->arena, count * sizeof(struct cf_json_member));
@@ -307,7 +308,6 @@ static enum cf_status close_container(struct parser *p, struct cf_json *node)
 		memcpy(node->u.entries, p->scratch + f->first, count * sizeof(struct cf_json_member));
 	}
 	p->scratch_len = f->first;
-	node->raw = (struct cf_str){ p->text + f->raw_start, p->pos - f->raw_start };
 	return CF_OK;
 }
 
@@ -315,7 +315,7 @@ static enum cf_status open_container(struct parser *p, enum cf_json_type type)
 {
 	if (p->depth == CF_JSON_MAX_DEPTH)
 		return syntax_error(p, "nesting too deep");
-	p->frames[p->depth++] = (struct frame){ type, p->scratch_len, p->pos, { NULL, 0 } };
+	p->frames[p->depth++] = (struct frame){ type, p->scratch_len, { NULL, 0 } };
 	p->pos++;
 	return CF_OK;
 }
@@ -345,7 +345,6 @@ value:
 	if (p->pos >= p->len)
 		return syntax_error(p, "expected a value");
 	memset(&node, 0, sizeof(node));
-	size_t start = p->pos;
 	switch (p->text[p->pos]) {
 	case '{':
 	case '[': {
@@ -377,7 +376,6 @@ value:
 	}
 	if (st)
 		return st;
-	node.raw = (struct cf_str){ p->text + start, p->pos - start };
 done:
 	while (p->depth) {
 		struct frame *f = &p->frames[p->depth - 1];

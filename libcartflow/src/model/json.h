@@ -1,7 +1,7 @@
 /*
  * A small validating JSON parser (RFC 8259, UTF-8 checked) that builds a read-only tree in an arena.
  * It keeps what the pipeline needs and json-c drops: the exact text of every number, string lengths
- * with embedded NULs, member order, and each value's span in the input.
+ * with embedded NULs, and member order.
  */
 #ifndef CF_JSON_H
 #define CF_JSON_H
@@ -28,13 +28,12 @@ struct cf_json_member;
 
 /* One value. Strings are decoded; numbers are the input text. All memory belongs to the arena. */
 struct cf_json {
-	enum cf_json_type type;
-	size_t count;                          /* ARRAY, OBJECT: number of entries */
+	uint32_t type;                         /* enum cf_json_type, kept small: trees hold many nodes */
+	uint32_t count;                        /* ARRAY, OBJECT: number of entries */
 	union {
 		struct cf_str text;            /* STRING (decoded), NUMBER (as written) */
 		struct cf_json_member *entries; /* ARRAY (keys empty), OBJECT */
 	} u;
-	struct cf_str raw;                     /* the value's bytes in the parsed input */
 };
 
 struct cf_json_member {

@@ -1,5 +1,6 @@
 /* Pure function 1: a stream event to SQS messages, one per forwarded record. */
 #include <openssl/sha.h>
+#include <stdint.h>
 #include <stdio.h>
 
 #include "alloc_internal.h"
@@ -11,6 +12,7 @@
 struct forward_doc {
 	struct cf_forward_batch pub;
 	struct cf_arena arena;
+	struct cf_buf bodies; /* every message body, each followed by a NUL */
 };
 
 enum { FIFO_TOKEN_MAX = 128 };
@@ -56,26 +58,34 @@ static enum cf_status set_fifo_fields(struct cf_arena *arena, const struct cf_st
 	return CF_OK;
 }
 
-static enum cf_status build_message(struct cf_arena *arena, struct cf_buf *scratch,
-				    const struct cf_stream_record *rec, size_t index, bool fifo,
-				    struct cf_sqs_message *msg, struct cf_error *err)
+/*
+ * Append the body to doc->bodies; msg->body holds its offset until every body is written, since
+ * the buffer may still move (see point_bodies_into_buffer).
+ */
+static enum cf_status build_message(struct forward_doc *doc, const struct cf_stream_record *rec, size_t index,
+				    bool fifo, struct cf_sqs_message *msg, struct cf_error *err)
 {
 	memset(msg, 0, sizeof(*msg));
 	snprintf(msg->id, sizeof(msg->id), "r%zu", index);
 	msg->record_index = index;
-	scratch->len = 0;
-	cf_attr_append_item(scratch, rec->new_image);
-	char *body = scratch->failed ? NULL : cf_arena_strndup(arena, scratch->data, scratch->len);
-	if (!body)
+	size_t start = doc->bodies.len;
+	cf_attr_append_item(&doc->bodies, rec->new_image);
+	msg->body_len = doc->bodies.len - start;
+	cf_buf_putc(&doc->bodies, '\0');
+	if (doc->bodies.failed)
 		return cf_error_set(err, CF_ERR_NOMEM, "out of memory");
-	msg->body = body;
-	msg->body_len = scratch->len;
-	return fifo ? set_fifo_fields(arena, rec, msg, err) : CF_OK;
+	msg->body = (const char *)(uintptr_t)start;
+	return fifo ? set_fifo_fields(&doc->arena, rec, msg, err) : CF_OK;
+}
+
+static void point_bodies_into_buffer(struct forward_doc *doc, struct cf_sqs_message *messages)
+{
+	for (size_t i = 0; i < doc->pub.message_count; i++)
+		messages[i].body = doc->bodies.data + (uintptr_t)messages[i].body;
 }
 
 /* Decide one record and, when forwarded, append its message. */
-static enum cf_status process_record(struct forward_doc *doc, struct cf_buf *scratch,
-				     const struct cf_stream_record *rec, size_t index, bool fifo,
+static enum cf_status process_record(struct forward_doc *doc, const struct cf_stream_record *rec, size_t index, bool fifo,
 				     struct cf_sqs_message *messages, struct cf_record_outcome *outcome)
 {
 	memset(outcome, 0, sizeof(*outcome));
@@ -89,10 +99,12 @@ static enum cf_status process_record(struct forward_doc *doc, struct cf_buf *scr
 		return CF_OK;
 	struct cf_error rec_err;
 	size_t m = doc->pub.message_count;
-	enum cf_status st = build_message(&doc->arena, scratch, rec, index, fifo, &messages[m], &rec_err);
+	size_t mark = doc->bodies.len;
+	enum cf_status st = build_message(doc, rec, index, fifo, &messages[m], &rec_err);
 	if (st == CF_ERR_NOMEM)
 		return st;
 	if (st) {
+		doc->bodies.len = mark;
 		char prefix[32];
 		int n = snprintf(prefix, sizeof(prefix), "Records[%zu].", index);
 		char *problem = cf_arena_alloc(&doc->arena, (size_t)n + strlen(rec_err.message) + 1);
@@ -119,7 +131,6 @@ CF_API enum cf_status cf_forward_event(const struct cf_stream_event *event, cons
 	struct forward_doc *doc = cf_mem_calloc(1, sizeof(*doc));
 	if (!doc)
 		return cf_error_set(err, CF_ERR_NOMEM, "out of memory");
-	struct cf_buf scratch = { 0 };
 	enum cf_status st = CF_ERR_NOMEM;
 	size_t n = event->count;
 	struct cf_sqs_message *messages = n ? cf_arena_alloc(&doc->arena, n * sizeof(*messages)) : NULL;
@@ -130,13 +141,12 @@ CF_API enum cf_status cf_forward_event(const struct cf_stream_event *event, cons
 	doc->pub.outcomes = outcomes;
 	doc->pub.outcome_count = n;
 	for (size_t i = 0; i < n; i++)
-		if ((st = process_record(doc, &scratch, &event->records[i], i, fifo, messages, &outcomes[i])))
+		if ((st = process_record(doc, &event->records[i], i, fifo, messages, &outcomes[i])))
 			goto out_fail;
-	cf_buf_clean_up(&scratch);
+	point_bodies_into_buffer(doc, messages);
 	*out = &doc->pub;
 	return CF_OK;
 out_fail:
-	cf_buf_clean_up(&scratch);
 	cf_forward_batch_destroy(&doc->pub);
 	return cf_error_set(err, CF_ERR_NOMEM, "out of memory building messages");
 }
@@ -147,5 +157,6 @@ CF_API void cf_forward_batch_destroy(struct cf_forward_batch *batch)
 		return;
 	struct forward_doc *doc = (struct forward_doc *)batch;
 	cf_arena_clean_up(&doc->arena);
+	cf_buf_clean_up(&doc->bodies);
 	cf_mem_free(doc);
 }
