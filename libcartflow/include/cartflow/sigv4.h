@@ -79,12 +79,13 @@ struct cf_sigv4_result {
  * (borrowed, may be NULL) says why.
  *
  * Signs every request header except hop-by-hop and proxy-mutated ones (Connection, Expect,
- * Keep-Alive, Proxy-*, TE, Trailer, Transfer-Encoding, Upgrade, User-Agent, X-Amzn-Trace-Id), plus
- * Host (from the URL, with the port when it is not the scheme's default, when `req` has none; the
- * result does not add a Host header, the transport sends the same value), X-Amz-Date and the
- * optional headers above. Query parameters are decoded (as form data: '+' is a space) and
+ * Keep-Alive, Proxy-Authorization, Proxy-Connection, TE, Trailer, Transfer-Encoding, Upgrade,
+ * User-Agent, X-Amzn-Trace-Id), plus Host (from the URL, with the port when it is not the
+ * scheme's default, when `req` has none; the result does not add a Host header, the transport
+ * sends the same value), X-Amz-Date and the optional headers above. Query parameters are decoded (as form data: '+' is a space) and
  * re-encoded. A request header x-amz-content-sha256 (e.g. UNSIGNED-PAYLOAD) is used as the
- * payload hash instead of hashing the body.
+ * payload hash instead of hashing the body. Header values are trimmed and inner runs of spaces and
+ * tabs collapse to one space; a multi-line (obs-fold) value must be unfolded by the caller first.
  *
  * Returns CF_OK; CF_ERR_INVALID_ARG for a NULL or malformed argument, a URL that is not
  * absolute, or a request header the signer adds itself (Authorization, X-Amz-Date, and the optional
