@@ -27,13 +27,44 @@ static const char *nonempty(cf_getenv_fn get, void *user, const char *name)
 	return v && *v ? v : NULL;
 }
 
-static bool is_loopback_host(const char *host, size_t len)
+/* 127.0.0.0/8 written as a dotted quad: four decimal parts, each at most 255, the first 127. */
+static bool is_loopback_ipv4(const char *host, size_t len)
 {
-	return (len == 9 && !strncmp(host, "localhost", 9)) || (len >= 4 && !strncmp(host, "127.", 4)) ||
-	       (len == 5 && !strncmp(host, "[::1]", 5));
+	size_t i = 0;
+	for (int part = 0; part < 4; part++) {
+		if (part && (i >= len || host[i++] != '.'))
+			return false;
+		unsigned v = 0;
+		size_t digits = 0;
+		for (; i < len && host[i] >= '0' && host[i] <= '9' && digits < 4; i++, digits++)
+			v = v * 10 + (unsigned)(host[i] - '0');
+		if (digits == 0 || digits > 3 || v > 255 || (part == 0 && v != 127))
+			return false;
+	}
+	return i == len;
 }
 
-/* http(s)://host[:port][/path], no query or fragment; plain http only for loopback. */
+static bool is_loopback_host(const char *host, size_t len)
+{
+	return (len == 9 && !strncmp(host, "localhost", 9)) || (len == 5 && !strncmp(host, "[::1]", 5)) ||
+	       is_loopback_ipv4(host, len);
+}
+
+/* True when `s` (len bytes) is a port number: 1 to 5 digits, at most 65535. */
+static bool is_port(const char *s, size_t len)
+{
+	unsigned long v = 0;
+	if (len == 0 || len > 5)
+		return false;
+	for (size_t i = 0; i < len; i++) {
+		if (s[i] < '0' || s[i] > '9')
+			return false;
+		v = v * 10 + (unsigned long)(s[i] - '0');
+	}
+	return v <= 65535;
+}
+
+/* http(s)://host[:port][/path], no userinfo, query or fragment; plain http only for loopback. */
 static enum cf_status check_endpoint(const char *name, const char *url, struct cf_error *err)
 {
 	const char *host;
@@ -44,10 +75,15 @@ static enum cf_status check_endpoint(const char *name, const char *url, struct c
 		host = url + 7;
 	else
 		return cf_error_set(err, CF_ERR_CONFIG, "%s: expected an http:// or https:// URL", name);
+	size_t authority_len = strcspn(host, "/");
 	size_t host_len = strcspn(host, ":/");
-	if (host[0] == '[')
-		host_len = strcspn(host, "]") + 1;
-	if (host_len == 0 || strpbrk(url, "?# \r\n\t"))
+	if (host[0] == '[') {
+		const char *close = memchr(host, ']', authority_len);
+		host_len = close ? (size_t)(close - host) + 1 : 0;
+	}
+	bool port_ok = host_len == authority_len ||
+		       (host[host_len] == ':' && is_port(host + host_len + 1, authority_len - host_len - 1));
+	if (host_len == 0 || !port_ok || memchr(host, '@', authority_len) || strpbrk(url, "?# \r\n\t"))
 		return cf_error_set(err, CF_ERR_CONFIG, "%s: malformed endpoint URL", name);
 	if (!https && !is_loopback_host(host, host_len))
 		return cf_error_set(err, CF_ERR_CONFIG, "%s: plain http is allowed only for loopback endpoints", name);

@@ -26,7 +26,7 @@ static void append_body(struct cf_buf *buf, const char *table, const char *statu
 	append_s(buf, "USER#", item->user_id);
 	cf_buf_puts(buf, ",\"SK\":");
 	append_s(buf, "PRODUCT#", item->product_id);
-	cf_buf_puts(buf, ",\"ConditionExpression\":\"attribute_exists(PK)\","
+	cf_buf_puts(buf, "},\"ConditionExpression\":\"attribute_exists(PK)\","
 			 "\"UpdateExpression\":\"SET cartProductStatus = :cartProductStatus\","
 			 "\"ExpressionAttributeValues\":{\":cartProductStatus\":{\"S\":");
 	cf_buf_json_string(buf, status, strlen(status));

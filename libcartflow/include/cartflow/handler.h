@@ -1,0 +1,83 @@
+/* libcartflow: the two Lambda handlers, process-cart-products and update-cart-status. */
+#ifndef CARTFLOW_HANDLER_H
+#define CARTFLOW_HANDLER_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "aws_config.h"
+#include "clock.h"
+#include "export.h"
+#include "log.h"
+#include "runtime.h"
+#include "status.h"
+#include "transport.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* What a handler is built from. Everything is borrowed and must outlive the handler. */
+struct cf_handler_env {
+	cf_getenv_fn getenv_fn;        /* NULL = getenv */
+	void *getenv_user;
+	struct cf_transport transport; /* for the AWS calls */
+	const struct cf_clock *clock;  /* NULL = real */
+	struct cf_logger *log;         /* required */
+	bool dry_run;                  /* AWS credentials and region may be absent */
+	size_t max_in_flight;          /* concurrent AWS calls; 0 = the client default */
+};
+
+struct cf_handler;
+
+/* Creates a handler; each fails with CF_ERR_CONFIG naming the missing or bad variable. */
+typedef enum cf_status (*cf_handler_new_fn)(const struct cf_handler_env *env, struct cf_handler **out,
+					    struct cf_error *err);
+
+/*
+ * process-cart-products: a DynamoDB stream event -> forward rule -> SQS messages on the queue named
+ * by UPDATE_CART_PRODUCT_SQS (a .fifo URL gets MessageGroupId/MessageDeduplicationId). Responds with
+ * the streams partial-batch response: the SequenceNumber of the first failed record and of every
+ * record after it (one shard per invocation, so ordering survives retries).
+ */
+CF_API enum cf_status cf_process_cart_products_new(const struct cf_handler_env *env, struct cf_handler **out,
+						   struct cf_error *err) CF_WARN_UNUSED;
+
+/*
+ * update-cart-status: an SQS event -> orders -> UpdateItem on TABLE_NAME for every order item, with
+ * bounded concurrency across the batch. A message succeeds only when all its updates do; otherwise
+ * its messageId is reported. Bodies that cannot be parsed and ConditionalCheckFailedException are
+ * permanent failures, logged at WARN with the order id and reason. On a FIFO queue, processing stops
+ * at the first failed message, which is reported with every later one.
+ */
+CF_API enum cf_status cf_update_cart_status_new(const struct cf_handler_env *env, struct cf_handler **out,
+						struct cf_error *err) CF_WARN_UNUSED;
+
+/*
+ * Handle one invocation (`inv` borrowed). On CF_OK `*response` (free with cf_free) is the JSON to
+ * post to /response, e.g. {"batchItemFailures":[]}. Any other status means the invocation failed as
+ * a whole (the event could not be read, or a failure could not be reported per record): `err` says
+ * why and cf_handler_error_type() names it for the Runtime API.
+ */
+CF_API enum cf_status cf_handler_invoke(struct cf_handler *h, const struct cf_invocation *inv, char **response,
+					size_t *response_len, struct cf_error *err) CF_WARN_UNUSED;
+
+/* The errorType reported for a failed invocation with status `st`, e.g. "InvalidEvent". Static. */
+CF_API const char *cf_handler_error_type(enum cf_status st);
+
+/* Release the handler. NULL is a no-op. */
+CF_API void cf_handler_destroy(struct cf_handler *h);
+
+/*
+ * The whole bootstrap: with no arguments, the Runtime API loop on AWS_LAMBDA_RUNTIME_API; with
+ * `--event FILE [--dry-run]` (FILE "-" = stdin), one local invocation whose response is the last
+ * line of stdout (exit 0; 1 when the invocation failed; 2 for usage or configuration errors).
+ * `argv` borrowed. Returns the process exit code.
+ */
+CF_API int cf_lambda_main(int argc, char **argv, const char *function_name, cf_handler_new_fn new_handler);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif

@@ -1,0 +1,226 @@
+/* The bootstrap's main: the Runtime API loop, or one local invocation. */
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "alloc_internal.h"
+#include "cartflow/curl_transport.h"
+#include "cartflow/handler.h"
+#include "dry_run.h"
+
+enum { EXIT_HANDLER_FAILED = 1, EXIT_USAGE = 2 };
+
+static char *read_event(const char *path, size_t *len)
+{
+	FILE *f = strcmp(path, "-") ? fopen(path, "rb") : stdin;
+	if (!f)
+		return NULL;
+	size_t cap = 1 << 16, n = 0;
+	char *buf = cf_mem_alloc(cap);
+	while (buf) {
+		n += fread(buf + n, 1, cap - 1 - n, f);
+		if (n < cap - 1)
+			break;
+		char *grown = cf_mem_realloc(buf, cap *= 2);
+		if (!grown)
+			cf_mem_free(buf);
+		buf = grown;
+	}
+	bool failed = ferror(f);
+	if (f != stdin)
+		fclose(f);
+	if (failed || !buf) {
+		cf_mem_free(buf);
+		return NULL;
+	}
+	buf[n] = '\0';
+	*len = n;
+	return buf;
+}
+
+/* One invocation without the Runtime API; the response (or error document) is stdout's last line. */
+static int local_invoke(const char *function_name, cf_handler_new_fn new_handler, const char *path, bool dry_run)
+{
+	struct cf_logger log;
+	cf_logger_init(&log, stderr, NULL, NULL);
+	size_t len = 0;
+	char *event = read_event(path, &len);
+	if (!event) {
+		fprintf(stderr, "%s: cannot read event file %s\n", function_name, path);
+		return EXIT_USAGE;
+	}
+	int rc = EXIT_USAGE;
+	struct cf_error err = { 0 };
+	struct cf_fake_transport *fake = NULL;
+	struct cf_transport transport = { 0 };
+	struct cf_handler *handler = NULL;
+	if (dry_run) {
+		if (cf_fake_transport_new(&fake)) {
+			fprintf(stderr, "%s: out of memory\n", function_name);
+			goto out;
+		}
+		cf_dry_run_attach(fake, stdout);
+		transport = cf_fake_transport_as_transport(fake);
+	} else if (cf_curl_transport_new(NULL, &transport, &err)) {
+		fprintf(stderr, "%s: %s\n", function_name, err.message);
+		goto out;
+	}
+	const struct cf_handler_env env = { .transport = transport, .log = &log, .dry_run = dry_run };
+	if (new_handler(&env, &handler, &err)) {
+		fprintf(stderr, "%s: configuration error: %s\n", function_name, err.message);
+		goto out;
+	}
+	struct cf_invocation inv = { .request_id = "local-invoke", .event = event, .event_len = len,
+				     .trace_id = getenv("_X_AMZN_TRACE_ID") };
+	cf_logger_set_request_id(&log, inv.request_id);
+	char *response = NULL;
+	size_t response_len = 0;
+	enum cf_status st = cf_handler_invoke(handler, &inv, &response, &response_len, &err);
+	if (st == CF_OK) {
+		printf("%.*s\n", (int)response_len, response);
+		rc = 0;
+	} else {
+		char *doc = NULL;
+		size_t doc_len = 0;
+		if (cf_runtime_error_document(cf_handler_error_type(st), err.message, &doc, &doc_len) == CF_OK)
+			printf("%.*s\n", (int)doc_len, doc);
+		cf_free(doc);
+		rc = EXIT_HANDLER_FAILED;
+	}
+	cf_free(response);
+out:
+	cf_handler_destroy(handler);
+	if (fake)
+		cf_fake_transport_destroy(fake);
+	else
+		cf_transport_destroy(&transport);
+	cf_mem_free(event);
+	return rc;
+}
+
+/* Export the trace id for this invocation as Lambda's runtimes do (unset when absent). */
+static void set_trace_env(const char *trace_id)
+{
+	if (trace_id && *trace_id)
+		setenv("_X_AMZN_TRACE_ID", trace_id, 1);
+	else
+		unsetenv("_X_AMZN_TRACE_ID");
+}
+
+/* Post the handler's answer for one invocation; false when the process must exit. */
+static bool finish_invocation(struct cf_runtime *rt, struct cf_logger *log, const struct cf_invocation *inv,
+			      enum cf_status st, const char *response, size_t len, const struct cf_error *handler_err)
+{
+	struct cf_error err = { 0 };
+	enum cf_status posted;
+	if (st == CF_OK && len > CF_RUNTIME_MAX_RESPONSE) {
+		st = CF_ERR_TOO_LARGE;
+		cf_error_set(&err, st, "response of %zu bytes exceeds Lambda's 6 MB limit", len);
+		handler_err = &err;
+	}
+	if (st == CF_OK) {
+		posted = cf_runtime_respond(rt, inv->request_id, response, len, &err);
+	} else {
+		struct cf_log_field f[] = { { "errorType", cf_handler_error_type(st) }, { "reason", handler_err->message } };
+		cf_log(log, CF_LOG_ERROR, "invocation failed", f, 2);
+		posted = cf_runtime_fail(rt, inv->request_id, cf_handler_error_type(st), handler_err->message, &err);
+	}
+	if (posted == CF_OK)
+		return true;
+	struct cf_log_field f[] = { { "reason", err.message } };
+	cf_log(log, CF_LOG_ERROR, "could not post the invocation result", f, 1);
+	return posted != CF_ERR_HTTP && posted != CF_ERR_TRANSPORT;
+}
+
+static int runtime_loop(const char *function_name, cf_handler_new_fn new_handler)
+{
+	struct cf_logger log;
+	cf_logger_init(&log, stdout, NULL, NULL);
+	const char *api = getenv("AWS_LAMBDA_RUNTIME_API");
+	if (!api || !*api) {
+		fprintf(stderr, "%s: AWS_LAMBDA_RUNTIME_API is not set (use --event FILE to run locally)\n", function_name);
+		return EXIT_USAGE;
+	}
+	int rc = EXIT_HANDLER_FAILED;
+	struct cf_error err = { 0 };
+	struct cf_transport transport = { 0 };
+	struct cf_runtime *rt = NULL;
+	struct cf_handler *handler = NULL;
+	if (cf_curl_transport_new(NULL, &transport, &err) ||
+	    cf_runtime_new(&(struct cf_runtime_options){ .api = api, .transport = transport }, &rt, &err)) {
+		struct cf_log_field f[] = { { "reason", err.message } };
+		cf_log(&log, CF_LOG_FATAL, "cannot reach the Runtime API", f, 1);
+		goto out;
+	}
+	const struct cf_handler_env env = { .transport = transport, .log = &log };
+	if (new_handler(&env, &handler, &err)) {
+		struct cf_log_field f[] = { { "reason", err.message } };
+		cf_log(&log, CF_LOG_FATAL, "initialisation failed", f, 1);
+		struct cf_error post_err;
+		if (cf_runtime_init_error(rt, cf_handler_error_type(err.code), err.message, &post_err))
+			cf_log(&log, CF_LOG_ERROR, "could not report the init error", NULL, 0);
+		goto out;
+	}
+	for (;;) {
+		struct cf_invocation inv;
+		enum cf_status st = cf_runtime_next(rt, &inv, &err);
+		if (st == CF_ERR_MISSING) {
+			struct cf_log_field f[] = { { "reason", err.message } };
+			cf_log(&log, CF_LOG_ERROR, "invocation without a request id ignored", f, 1);
+			continue;
+		}
+		if (st) {
+			struct cf_log_field f[] = { { "reason", err.message } };
+			cf_log(&log, CF_LOG_FATAL, "Runtime API unusable, exiting", f, 1);
+			break;
+		}
+		set_trace_env(inv.trace_id);
+		cf_logger_set_request_id(&log, inv.request_id);
+		char *response = NULL;
+		size_t len = 0;
+		struct cf_error herr = { 0 };
+		st = cf_handler_invoke(handler, &inv, &response, &len, &herr);
+		bool keep_going = finish_invocation(rt, &log, &inv, st, response, len, &herr);
+		cf_free(response);
+		cf_logger_set_request_id(&log, NULL);
+		cf_invocation_clean_up(&inv);
+		if (!keep_going)
+			break;
+	}
+out:
+	cf_handler_destroy(handler);
+	cf_runtime_destroy(rt);
+	cf_transport_destroy(&transport);
+	return rc;
+}
+
+static int usage(const char *function_name)
+{
+	fprintf(stderr,
+		"usage: %s                       run as a Lambda bootstrap (needs AWS_LAMBDA_RUNTIME_API)\n"
+		"       %s --event FILE [--dry-run]  handle one event (FILE - = stdin); --dry-run prints the AWS\n"
+		"                                 requests instead of sending them\n",
+		function_name, function_name);
+	return EXIT_USAGE;
+}
+
+CF_API int cf_lambda_main(int argc, char **argv, const char *function_name, cf_handler_new_fn new_handler)
+{
+	signal(SIGPIPE, SIG_IGN);
+	if (argc == 1)
+		return runtime_loop(function_name, new_handler);
+	const char *event = NULL;
+	bool dry_run = false;
+	for (int i = 1; i < argc; i++) {
+		if (!strcmp(argv[i], "--event") && i + 1 < argc)
+			event = argv[++i];
+		else if (!strcmp(argv[i], "--dry-run"))
+			dry_run = true;
+		else
+			return usage(function_name);
+	}
+	if (!event)
+		return usage(function_name);
+	return local_invoke(function_name, new_handler, event, dry_run);
+}
