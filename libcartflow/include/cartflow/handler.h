@@ -69,6 +69,16 @@ CF_API const char *cf_handler_error_type(enum cf_status st);
 CF_API void cf_handler_destroy(struct cf_handler *h);
 
 /*
+ * Serve invocations from `rt` with `handler`, logging to `log` (all borrowed): GET /next, set
+ * _X_AMZN_TRACE_ID (unset when absent), invoke, POST /response or /error (a response over 6 MB
+ * becomes an error). A /next without a request id is logged and skipped. Returns CF_OK after
+ * `max_invocations` (0 = never), else the status that made the loop stop: /next failing after its
+ * retries, or the Runtime API answering 500 or vanishing while a result was posted (exit then).
+ */
+CF_API enum cf_status cf_runtime_serve(struct cf_runtime *rt, struct cf_handler *handler, struct cf_logger *log,
+				       size_t max_invocations);
+
+/*
  * The whole bootstrap: with no arguments, the Runtime API loop on AWS_LAMBDA_RUNTIME_API; with
  * `--event FILE [--dry-run]` (FILE "-" = stdin), one local invocation whose response is the last
  * line of stdout (exit 0; 1 when the invocation failed; 2 for usage or configuration errors).
