@@ -1,0 +1,316 @@
+/* cartflow-local: provisioning, seeding and the final check. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "aws_json.h"
+#include "local.h"
+
+int64_t cfl_now_ms(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+long cfl_order_index(const struct cfl_run *run, const char *id)
+{
+	if (!id || strncmp(id, "order-", 6))
+		return -1;
+	char *end;
+	long i = strtol(id + 6, &end, 10);
+	return *end || i < 0 || (unsigned long)i >= run->opt.orders ? -1 : i;
+}
+
+static struct json_object *key_schema(const char *hash, const char *range)
+{
+	struct json_object *ks = json_object_new_array(), *h = json_object_new_object(), *r = json_object_new_object();
+	json_object_object_add(h, "AttributeName", json_object_new_string(hash));
+	json_object_object_add(h, "KeyType", json_object_new_string("HASH"));
+	json_object_object_add(r, "AttributeName", json_object_new_string(range));
+	json_object_object_add(r, "KeyType", json_object_new_string("RANGE"));
+	json_object_array_add(ks, h);
+	json_object_array_add(ks, r);
+	return ks;
+}
+
+static bool create_table(struct cfl_run *run, struct cfl_aws *aws)
+{
+	struct json_object *req = json_object_new_object(), *defs = json_object_new_array();
+	const char *names[] = { "PK", "SK", "GSI1PK", "GSI1SK" };
+	for (size_t i = 0; i < 4; i++) {
+		struct json_object *d = json_object_new_object();
+		json_object_object_add(d, "AttributeName", json_object_new_string(names[i]));
+		json_object_object_add(d, "AttributeType", json_object_new_string("S"));
+		json_object_array_add(defs, d);
+	}
+	struct json_object *gsi = json_object_new_object(), *gsis = json_object_new_array(), *proj = json_object_new_object();
+	json_object_object_add(gsi, "IndexName", json_object_new_string("GSI1"));
+	json_object_object_add(gsi, "KeySchema", key_schema("GSI1PK", "GSI1SK"));
+	json_object_object_add(proj, "ProjectionType", json_object_new_string("ALL"));
+	json_object_object_add(gsi, "Projection", proj);
+	json_object_array_add(gsis, gsi);
+	struct json_object *stream = json_object_new_object();
+	json_object_object_add(stream, "StreamEnabled", json_object_new_boolean(1));
+	json_object_object_add(stream, "StreamViewType", json_object_new_string("NEW_AND_OLD_IMAGES"));
+	json_object_object_add(req, "TableName", json_object_new_string(run->opt.table));
+	json_object_object_add(req, "AttributeDefinitions", defs);
+	json_object_object_add(req, "KeySchema", key_schema("PK", "SK"));
+	json_object_object_add(req, "GlobalSecondaryIndexes", gsis);
+	json_object_object_add(req, "BillingMode", json_object_new_string("PAY_PER_REQUEST"));
+	json_object_object_add(req, "StreamSpecification", stream);
+	struct json_object *ans = cfl_call(aws, CF_AWS_DYNAMODB, "DynamoDB_20120810.CreateTable", req, NULL, 0);
+	if (!ans)
+		return false;
+	json_object_put(ans);
+	for (int tries = 0; tries < 100; tries++) {
+		req = json_object_new_object();
+		json_object_object_add(req, "TableName", json_object_new_string(run->opt.table));
+		ans = cfl_call(aws, CF_AWS_DYNAMODB, "DynamoDB_20120810.DescribeTable", req, NULL, 0);
+		struct json_object *table;
+		if (ans && json_object_object_get_ex(ans, "Table", &table)) {
+			const char *status = cfl_get_string(table, "TableStatus");
+			const char *arn = cfl_get_string(table, "LatestStreamArn");
+			if (status && !strcmp(status, "ACTIVE") && arn) {
+				snprintf(run->stream_arn, sizeof(run->stream_arn), "%s", arn);
+				json_object_put(ans);
+				return true;
+			}
+		}
+		json_object_put(ans);
+		usleep(100000);
+	}
+	fprintf(stderr, "cartflow-local: table %s never became ACTIVE with a stream\n", run->opt.table);
+	return false;
+}
+
+static bool create_queue(struct cfl_aws *aws, const char *name, const char *redrive, char *url, size_t cap,
+			 char *arn, size_t arn_cap)
+{
+	struct json_object *req = json_object_new_object(), *attrs = json_object_new_object();
+	json_object_object_add(req, "QueueName", json_object_new_string(name));
+	json_object_object_add(attrs, "VisibilityTimeout", json_object_new_string("2"));
+	if (redrive)
+		json_object_object_add(attrs, "RedrivePolicy", json_object_new_string(redrive));
+	json_object_object_add(req, "Attributes", attrs);
+	struct json_object *ans = cfl_call(aws, CF_AWS_SQS, "AmazonSQS.CreateQueue", req, NULL, 0);
+	const char *u = cfl_get_string(ans, "QueueUrl");
+	if (!u) {
+		json_object_put(ans);
+		return false;
+	}
+	snprintf(url, cap, "%s", u);
+	json_object_put(ans);
+	req = json_object_new_object();
+	struct json_object *names = json_object_new_array();
+	json_object_array_add(names, json_object_new_string("QueueArn"));
+	json_object_object_add(req, "QueueUrl", json_object_new_string(url));
+	json_object_object_add(req, "AttributeNames", names);
+	ans = cfl_call(aws, CF_AWS_SQS, "AmazonSQS.GetQueueAttributes", req, NULL, 0);
+	struct json_object *a;
+	const char *qarn = ans && json_object_object_get_ex(ans, "Attributes", &a) ? cfl_get_string(a, "QueueArn") : NULL;
+	snprintf(arn, arn_cap, "%s", qarn ? qarn : "");
+	json_object_put(ans);
+	return qarn != NULL;
+}
+
+bool cfl_provision(struct cfl_run *run)
+{
+	struct cfl_aws aws;
+	if (!cfl_aws_open(&aws, &run->config))
+		return false;
+	char dlq_name[256], dlq_arn[512], redrive[700];
+	snprintf(dlq_name, sizeof(dlq_name), "%s-dlq", run->opt.queue);
+	bool ok = create_table(run, &aws) &&
+		  create_queue(&aws, dlq_name, NULL, run->dlq_url, sizeof(run->dlq_url), dlq_arn, sizeof(dlq_arn));
+	if (ok) {
+		snprintf(redrive, sizeof(redrive), "{\"deadLetterTargetArn\":\"%s\",\"maxReceiveCount\":\"5\"}", dlq_arn);
+		ok = create_queue(&aws, run->opt.queue, redrive, run->queue_url, sizeof(run->queue_url), run->queue_arn,
+				  sizeof(run->queue_arn));
+	}
+	cfl_aws_close(&aws);
+	return ok;
+}
+
+/* BatchWriteItem `puts` (taken), retrying UnprocessedItems. */
+static bool batch_write(struct cfl_run *run, struct cfl_aws *aws, struct json_object *puts)
+{
+	struct json_object *items = json_object_new_object();
+	json_object_object_add(items, run->opt.table, puts);
+	for (int attempt = 0; attempt < 10; attempt++) {
+		struct json_object *req = json_object_new_object();
+		json_object_object_add(req, "RequestItems", items);
+		struct json_object *ans = cfl_call(aws, CF_AWS_DYNAMODB, "DynamoDB_20120810.BatchWriteItem", req, NULL, 0);
+		if (!ans)
+			return false;
+		struct json_object *left;
+		if (!json_object_object_get_ex(ans, "UnprocessedItems", &left) || json_object_object_length(left) == 0) {
+			json_object_put(ans);
+			return true;
+		}
+		items = json_object_get(left);
+		json_object_put(ans);
+		usleep(50000 << (attempt < 4 ? attempt : 4));
+	}
+	json_object_put(items);
+	return false;
+}
+
+static struct json_object *put_request(struct json_object *item)
+{
+	struct json_object *put = json_object_new_object(), *wrap = json_object_new_object();
+	json_object_object_add(put, "Item", item);
+	json_object_object_add(wrap, "PutRequest", put);
+	return wrap;
+}
+
+static void product_id(char *buf, size_t cap, unsigned order, unsigned item)
+{
+	snprintf(buf, cap, "product-%u-%u", order, item);
+}
+
+static struct json_object *cart_line(const struct cfl_order *o, unsigned order, unsigned item)
+{
+	char pk[64], sk[64], pid[48];
+	product_id(pid, sizeof(pid), order, item);
+	snprintf(pk, sizeof(pk), "USER#%s", o->user);
+	snprintf(sk, sizeof(sk), "PRODUCT#%s", pid);
+	struct json_object *it = json_object_new_object();
+	json_object_object_add(it, "PK", cfl_s(pk));
+	json_object_object_add(it, "SK", cfl_s(sk));
+	json_object_object_add(it, "productId", cfl_s(pid));
+	json_object_object_add(it, "userId", cfl_s(o->user));
+	json_object_object_add(it, "quantity", cfl_n(1 + (order + item) % 4));
+	json_object_object_add(it, "cartProductStatus", cfl_s("PENDING"));
+	return it;
+}
+
+static struct json_object *order_item(const struct cfl_run *run, unsigned order)
+{
+	const struct cfl_order *o = &run->orders[order];
+	char pk[64], sk[64], gsi1pk[64];
+	snprintf(pk, sizeof(pk), "USER#%s", o->user);
+	snprintf(sk, sizeof(sk), "ORDER#%s", o->id);
+	snprintf(gsi1pk, sizeof(gsi1pk), "ORDER#%s", o->id);
+	struct json_object *it = json_object_new_object(), *items = json_object_new_array();
+	long long total = 0;
+	for (unsigned i = 0; i < run->opt.items; i++) {
+		char pid[48];
+		product_id(pid, sizeof(pid), order, i);
+		struct json_object *m = json_object_new_object(), *line = json_object_new_object();
+		json_object_object_add(m, "productId", cfl_s(pid));
+		json_object_object_add(m, "userId", cfl_s(o->user));
+		json_object_object_add(m, "quantity", cfl_n(1 + (order + i) % 4));
+		json_object_object_add(m, "addedOn", cfl_s("2026-11-24T06:00:00.000Z"));
+		json_object_object_add(m, "cartProductStatus", cfl_s("PENDING"));
+		json_object_object_add(line, "M", m);
+		json_object_array_add(items, line);
+		total += 1000 + (long long)((order * 37 + i * 11) % 9000);
+	}
+	struct json_object *list = json_object_new_object();
+	json_object_object_add(list, "L", items);
+	json_object_object_add(it, "PK", cfl_s(pk));
+	json_object_object_add(it, "SK", cfl_s(sk));
+	json_object_object_add(it, "GSI1PK", cfl_s(gsi1pk));
+	json_object_object_add(it, "GSI1SK", cfl_s(pk));
+	json_object_object_add(it, "order_id", cfl_s(o->id));
+	json_object_object_add(it, "user_id", cfl_s(o->user));
+	json_object_object_add(it, "order_status", cfl_s("ORDERED"));
+	json_object_object_add(it, "order_date", cfl_s("2026-11-24T06:00:00.000Z"));
+	json_object_object_add(it, "order_total", cfl_n(total));
+	json_object_object_add(it, "order_items", list);
+	return it;
+}
+
+bool cfl_seed(struct cfl_run *run)
+{
+	struct cfl_aws aws;
+	if (!cfl_aws_open(&aws, &run->config))
+		return false;
+	bool ok = true;
+	struct json_object *puts = json_object_new_array();
+	for (unsigned o = 0; o < run->opt.orders && ok; o++) {
+		for (unsigned i = 0; i < run->opt.items && ok; i++) {
+			json_object_array_add(puts, put_request(cart_line(&run->orders[o], o, i)));
+			if (json_object_array_length(puts) == 25) {
+				ok = batch_write(run, &aws, puts);
+				puts = json_object_new_array();
+			}
+		}
+	}
+	if (ok && json_object_array_length(puts))
+		ok = batch_write(run, &aws, puts);
+	else
+		json_object_put(puts);
+	/* Orders one by one, as a shop writes them; each becomes one stream INSERT. */
+	for (unsigned o = 0; o < run->opt.orders && ok && !run->stop; o++) {
+		struct json_object *req = json_object_new_object();
+		json_object_object_add(req, "TableName", json_object_new_string(run->opt.table));
+		json_object_object_add(req, "Item", order_item(run, o));
+		struct json_object *ans = cfl_call(&aws, CF_AWS_DYNAMODB, "DynamoDB_20120810.PutItem", req, NULL, 0);
+		ok = ans != NULL;
+		json_object_put(ans);
+		pthread_mutex_lock(&run->lock);
+		run->orders[o].written_ms = cfl_now_ms();
+		pthread_mutex_unlock(&run->lock);
+	}
+	cfl_aws_close(&aws);
+	return ok;
+}
+
+long cfl_verify(struct cfl_run *run, unsigned long *lines_checked)
+{
+	struct cfl_aws aws;
+	if (!cfl_aws_open(&aws, &run->config))
+		return -1;
+	long bad = 0;
+	*lines_checked = 0;
+	for (unsigned o = 0; o < run->opt.orders; o++) {
+		for (unsigned i = 0; i < run->opt.items; i++) {
+			char pk[64], sk[64], pid[48];
+			product_id(pid, sizeof(pid), o, i);
+			snprintf(pk, sizeof(pk), "USER#%s", run->orders[o].user);
+			snprintf(sk, sizeof(sk), "PRODUCT#%s", pid);
+			struct json_object *req = json_object_new_object(), *key = json_object_new_object();
+			json_object_object_add(key, "PK", cfl_s(pk));
+			json_object_object_add(key, "SK", cfl_s(sk));
+			json_object_object_add(req, "TableName", json_object_new_string(run->opt.table));
+			json_object_object_add(req, "Key", key);
+			json_object_object_add(req, "ConsistentRead", json_object_new_boolean(1));
+			struct json_object *ans = cfl_call(&aws, CF_AWS_DYNAMODB, "DynamoDB_20120810.GetItem", req, NULL, 0);
+			struct json_object *item, *status;
+			const char *s = ans && json_object_object_get_ex(ans, "Item", &item) &&
+						json_object_object_get_ex(item, "cartProductStatus", &status)
+					? cfl_get_string(status, "S")
+					: NULL;
+			if (!s || strcmp(s, "ORDERED")) {
+				if (bad < 5)
+					fprintf(stderr, "cart line %s %s is %s\n", pk, sk, s ? s : "missing");
+				bad++;
+			}
+			(*lines_checked)++;
+			json_object_put(ans);
+		}
+	}
+	cfl_aws_close(&aws);
+	return bad;
+}
+
+long cfl_dlq_depth(struct cfl_run *run)
+{
+	struct cfl_aws aws;
+	if (!cfl_aws_open(&aws, &run->config))
+		return -1;
+	struct json_object *req = json_object_new_object(), *names = json_object_new_array();
+	json_object_array_add(names, json_object_new_string("ApproximateNumberOfMessages"));
+	json_object_object_add(req, "QueueUrl", json_object_new_string(run->dlq_url));
+	json_object_object_add(req, "AttributeNames", names);
+	struct json_object *ans = cfl_call(&aws, CF_AWS_SQS, "AmazonSQS.GetQueueAttributes", req, NULL, 0), *a;
+	const char *n = ans && json_object_object_get_ex(ans, "Attributes", &a) ? cfl_get_string(a, "ApproximateNumberOfMessages") : NULL;
+	long depth = n ? atol(n) : -1;
+	json_object_put(ans);
+	cfl_aws_close(&aws);
+	return depth;
+}
