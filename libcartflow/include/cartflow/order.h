@@ -36,7 +36,8 @@ struct cf_order {
 /*
  * Parse an SQS message body into an order. `body` (len bytes) is copied. Two shapes are accepted:
  *  - a bare item (what process-cart-products sends): {"order_id":{"S":"..."},"order_items":{"L":[...]},...}
- *  - a whole stream record: an object with a "dynamodb" object whose NewImage is that item.
+ *  - a whole stream record: an object whose "dynamodb" object has NewImage (the item), Keys or
+ *    SequenceNumber. (An item attribute named dynamodb is a typed value and does not count.)
  * The item must be valid DynamoDB typed JSON throughout. Unknown attributes are ignored; a known one
  * of the wrong type fails with its path, e.g. "$.order_items.L[2].M.productId: expected S, got N".
  * order_id and order_items are required; each item needs productId and a user (userId or user_id).

@@ -248,12 +248,15 @@ CF_API enum cf_status cf_aws_call_many(struct cf_aws_client *c, enum cf_aws_serv
 			give_up_pending(&s, results, "out of attempts");
 			break;
 		}
-		take_retry_tokens(c, &s, results);
+		/* Decide on the deadline before spending tokens, and sleep only when something will be retried. */
 		int64_t delay = cf_retry_delay_ms(c, attempt);
 		if (deadline && cf_clock_now_ms(c->clock) + delay >= deadline) {
 			give_up_pending(&s, results, "no time left to retry");
 			break;
 		}
+		take_retry_tokens(c, &s, results);
+		if (!s.pending_count)
+			break;
 		cf_clock_sleep_ms(c->clock, delay);
 	}
 	state_free(&s);

@@ -178,8 +178,7 @@ static enum cf_status send_round(struct cf_aws_client *c, struct send_state *s, 
 			r->attempts += res[b].attempts;
 			if (res[b].status != CF_OK)
 				set_result(r, res[b].status, res[b].error_class, res[b].error_type, res[b].error_message);
-			else if (r->status != CF_OK && r->error_class == CF_AWS_TRANSIENT && round < c->retry.max_attempts &&
-				 cf_retry_take_tokens(c, false))
+			else if (r->status != CF_OK && r->error_class == CF_AWS_TRANSIENT && round < c->retry.max_attempts)
 				s->pending[keep++] = batch->members[k];
 		}
 	}
@@ -190,6 +189,23 @@ out_free:
 	cf_mem_free(reqs);
 	cf_mem_free(res);
 	return st;
+}
+
+/* Spend retry tokens for the entries left; those the quota cannot cover keep their last failure. */
+static void take_retry_tokens(struct cf_aws_client *c, struct send_state *s)
+{
+	size_t keep = 0;
+	for (size_t k = 0; k < s->pending_count; k++) {
+		size_t i = s->pending[k];
+		if (cf_retry_take_tokens(c, false)) {
+			s->pending[keep++] = i;
+			continue;
+		}
+		char *msg = s->results[i].message;
+		size_t n = strlen(msg);
+		snprintf(msg + n, sizeof(s->results[i].message) - n, " (retry quota exhausted)");
+	}
+	s->pending_count = keep;
 }
 
 /* Decide up front what cannot be sent at all; the rest becomes pending. */
@@ -233,6 +249,10 @@ CF_API enum cf_status cf_sqs_send_messages(struct cf_aws_client *client, const s
 			int64_t delay = cf_retry_delay_ms(client, round - 1);
 			int64_t deadline = cf_aws_effective_deadline(client, opt->deadline_ms);
 			if (deadline && cf_clock_now_ms(client->clock) + delay >= deadline)
+				break;
+			/* Tokens only for retries that will happen, after the deadline check. */
+			take_retry_tokens(client, &s);
+			if (!s.pending_count)
 				break;
 			cf_clock_sleep_ms(client->clock, delay);
 		}

@@ -80,7 +80,10 @@ static enum cf_status handle(void *user, const struct cf_http_request *req, stru
 	fprintf(d->out, "{\"service\":\"%s\",\"target\":\"%s\",\"body\":%.*s}\n", sqs ? "sqs" : "dynamodb", target,
 		(int)req->body_len, req->body ? req->body : "");
 	fflush(d->out);
-	struct json_object *body = json_tokener_parse(req->body ? req->body : "");
+	/* Request bodies are (ptr, len): the bytes after body_len are not ours to read. */
+	struct json_tokener *tok = json_tokener_new();
+	struct json_object *body = tok ? json_tokener_parse_ex(tok, req->body ? req->body : "", (int)req->body_len) : NULL;
+	json_tokener_free(tok);
 	struct cf_buf b = { 0 };
 	if (sqs)
 		answer_send_batch(d, body, &b);

@@ -90,12 +90,12 @@ CF_API void cf_log(const struct cf_logger *log, enum cf_log_level level, const c
 		cf_buf_putc(&b, '\t');
 		cf_buf_puts(&b, lvl);
 		cf_buf_putc(&b, '\t');
-		cf_buf_puts(&b, log->request_id[0] ? log->request_id : "-");
+		text_value(&b, log->request_id[0] ? log->request_id : "-");
 		cf_buf_putc(&b, '\t');
 		text_value(&b, message);
 		for (size_t i = 0; i < n; i++) {
 			cf_buf_putc(&b, ' ');
-			cf_buf_puts(&b, fields[i].key);
+			text_value(&b, fields[i].key);
 			cf_buf_putc(&b, '=');
 			text_value(&b, fields[i].value ? fields[i].value : "");
 		}

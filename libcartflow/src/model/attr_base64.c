@@ -27,6 +27,8 @@ bool cf_base64_is_valid(const char *text, size_t len)
 CF_API enum cf_status cf_attr_binary_decode(const struct cf_attr *attr, unsigned char **out, size_t *out_len,
 					    struct cf_error *err)
 {
+	if (out)
+		*out = NULL;
 	if (!out || !out_len)
 		return cf_error_set(err, CF_ERR_INVALID_ARG, "NULL output pointer");
 	*out = NULL;

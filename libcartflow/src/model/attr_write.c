@@ -71,6 +71,8 @@ static enum cf_status finish(struct cf_buf *buf, char **out, size_t *out_len)
 
 CF_API enum cf_status cf_attr_write_value(const struct cf_attr *attr, char **out, size_t *out_len)
 {
+	if (out)
+		*out = NULL;
 	if (!attr || !out)
 		return CF_ERR_INVALID_ARG;
 	struct cf_buf buf = { 0 };
@@ -80,6 +82,8 @@ CF_API enum cf_status cf_attr_write_value(const struct cf_attr *attr, char **out
 
 CF_API enum cf_status cf_attr_write_item(const struct cf_attr *item, char **out, size_t *out_len)
 {
+	if (out)
+		*out = NULL;
 	if (!item || !out)
 		return CF_ERR_INVALID_ARG;
 	if (item->type != CF_ATTR_M)

@@ -113,8 +113,13 @@ static enum cf_status find_item(const struct cf_json *root, const struct cf_json
 {
 	if (root->type != CF_JSON_OBJECT)
 		return cf_error_set(err, CF_ERR_TYPE, "$: expected a JSON object, got %s", cf_json_type_name(root->type));
+	/* A stream record's "dynamodb" holds NewImage/Keys/SequenceNumber; an item's attribute of that
+	 * name is a typed value such as {"S":"x"} and keeps the body a bare item. */
 	const struct cf_json *dynamodb = cf_json_get(root, "dynamodb");
-	if (!dynamodb || dynamodb->type != CF_JSON_OBJECT) {
+	bool record = dynamodb && dynamodb->type == CF_JSON_OBJECT &&
+		      (cf_json_get(dynamodb, "NewImage") || cf_json_get(dynamodb, "Keys") ||
+		       cf_json_get(dynamodb, "SequenceNumber"));
+	if (!record) {
 		*item = root;
 		return CF_OK;
 	}

@@ -4,7 +4,8 @@
 
 #include "path.h"
 
-enum { PATH_ROOM = sizeof(((struct cf_path *)0)->text) - 4 };
+/* Paths stop at 160 characters so that an error message keeps room for what went wrong. */
+enum { PATH_ROOM = 160 };
 
 void cf_path_init(struct cf_path *path, const char *root)
 {

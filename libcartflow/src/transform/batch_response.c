@@ -6,7 +6,7 @@
 static bool seen_before(const struct cf_str *ids, size_t i)
 {
 	for (size_t j = 0; j < i; j++)
-		if (ids[j].len == ids[i].len && memcmp(ids[j].ptr, ids[i].ptr, ids[i].len) == 0)
+		if (ids[j].ptr && ids[j].len == ids[i].len && memcmp(ids[j].ptr, ids[i].ptr, ids[i].len) == 0)
 			return true;
 	return false;
 }
@@ -14,6 +14,8 @@ static bool seen_before(const struct cf_str *ids, size_t i)
 CF_API enum cf_status cf_batch_response_write(const struct cf_str *identifiers, size_t count, char **out,
 					      size_t *out_len)
 {
+	if (out)
+		*out = NULL;
 	if (!out || (count && !identifiers))
 		return CF_ERR_INVALID_ARG;
 	*out = NULL;

@@ -124,6 +124,8 @@ static enum cf_status process_record(struct forward_doc *doc, const struct cf_st
 CF_API enum cf_status cf_forward_event(const struct cf_stream_event *event, const struct cf_forward_options *opt,
 				       struct cf_forward_batch **out, struct cf_error *err)
 {
+	if (out)
+		*out = NULL;
 	if (!out || !event)
 		return cf_error_set(err, CF_ERR_INVALID_ARG, "NULL argument");
 	*out = NULL;
