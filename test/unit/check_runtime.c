@@ -533,8 +533,8 @@ START_TEST(test_respond_status_mapping)
 	static const struct {
 		long status;
 		enum cf_status want;
-	} cases[] = { { 202, CF_OK }, { 413, CF_ERR_TOO_LARGE }, { 500, CF_ERR_HTTP }, { 400, CF_ERR_HTTP },
-		      { 403, CF_ERR_HTTP }, { 302, CF_ERR_HTTP } };
+	} cases[] = { { 202, CF_OK }, { 413, CF_ERR_TOO_LARGE }, { 500, CF_ERR_HTTP }, { 400, CF_ERR_INVALID_ARG },
+		      { 403, CF_ERR_INVALID_ARG }, { 302, CF_ERR_HTTP }, { 503, CF_ERR_HTTP } };
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
 		push_status(r.api, cases[i].status);
 		struct cf_error err = { 0 };

@@ -61,7 +61,8 @@ CF_API enum cf_status cf_runtime_next(struct cf_runtime *rt, struct cf_invocatio
 /*
  * POST /invocation/<id>/response with `body` (borrowed). A body over CF_RUNTIME_MAX_RESPONSE is not
  * posted: CF_ERR_TOO_LARGE, and the caller reports an error instead. 413 -> CF_ERR_TOO_LARGE (do not
- * post again); 500 -> CF_ERR_HTTP (exit); other non-202 -> CF_ERR_HTTP.
+ * post again); other 4xx (400 bad request, 403 forbidden) -> CF_ERR_INVALID_ARG (this invocation is
+ * lost to us, the next one may work); 5xx -> CF_ERR_HTTP (the runtime must exit promptly).
  */
 CF_API enum cf_status cf_runtime_respond(struct cf_runtime *rt, const char *request_id, const char *body, size_t len,
 					 struct cf_error *err) CF_WARN_UNUSED;

@@ -61,7 +61,7 @@ static void text_value(struct cf_buf *b, const char *s)
 CF_API void cf_log(const struct cf_logger *log, enum cf_log_level level, const char *message,
 		   const struct cf_log_field *fields, size_t n)
 {
-	if (!cf_logger_enabled(log, level))
+	if (!cf_logger_enabled(log, level) || level > CF_LOG_FATAL)
 		return;
 	char ts[32];
 	timestamp(ts);

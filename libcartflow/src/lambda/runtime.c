@@ -179,6 +179,8 @@ static enum cf_status post(struct cf_runtime *rt, char *url, const struct cf_htt
 	enum cf_status st = cf_transport_send(&rt->transport, &req, &resp, err);
 	if (!st && resp.status == 413)
 		st = cf_error_set(err, CF_ERR_TOO_LARGE, "Runtime API refused the payload as too large (413)");
+	else if (!st && resp.status >= 400 && resp.status < 500)
+		st = cf_error_set(err, CF_ERR_INVALID_ARG, "Runtime API rejected the post (HTTP %ld)", resp.status);
 	else if (!st && (resp.status < 200 || resp.status >= 300))
 		st = cf_error_set(err, CF_ERR_HTTP, "Runtime API answered HTTP %ld", resp.status);
 	cf_http_response_clean_up(&resp);
