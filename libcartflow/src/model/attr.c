@@ -37,7 +37,7 @@ static enum cf_status expect_json(const struct cf_json *node, enum cf_json_type 
 {
 	if (node->type == want)
 		return CF_OK;
-	return cf_error_set(err, CF_ERR_TYPE, "%s: expected a JSON %s, got %s", path->text, cf_json_type_name(want),
+	return cf_error_set(err, CF_ERR_TYPE, "%s: expected a JSON %s, got %s", cf_path_str(path), cf_json_type_name(want),
 			    cf_json_type_name(node->type));
 }
 
@@ -52,9 +52,9 @@ static enum cf_status scalar_from_json(const struct cf_json *node, enum cf_attr_
 	if (type == CF_ATTR_N) {
 		const char *why = cf_attr_number_problem(t.ptr, t.len);
 		if (why)
-			return cf_error_set(err, CF_ERR_NUMBER, "%s: invalid number: %s", path->text, why);
+			return cf_error_set(err, CF_ERR_NUMBER, "%s: invalid number: %s", cf_path_str(path), why);
 	} else if (type == CF_ATTR_B && !cf_base64_is_valid(t.ptr, t.len)) {
-		return cf_error_set(err, CF_ERR_BASE64, "%s: invalid base64", path->text);
+		return cf_error_set(err, CF_ERR_BASE64, "%s: invalid base64", cf_path_str(path));
 	}
 	out->type = type;
 	out->v.text = t;
@@ -71,7 +71,7 @@ static enum cf_status list_from_json(struct cf_arena *arena, const struct cf_jso
 	if (node->count) {
 		items = cf_arena_alloc(arena, node->count * sizeof(*items));
 		if (!items)
-			return cf_error_set(err, CF_ERR_NOMEM, "%s: out of memory", path->text);
+			return cf_error_set(err, CF_ERR_NOMEM, "%s: out of memory", cf_path_str(path));
 	}
 	enum cf_attr_type member = type == CF_ATTR_SS ? CF_ATTR_S : type == CF_ATTR_NS ? CF_ATTR_N : CF_ATTR_B;
 	for (size_t i = 0; i < node->count; i++) {
@@ -99,7 +99,7 @@ enum cf_status cf_attr_item_from_json(struct cf_arena *arena, const struct cf_js
 	if (node->count) {
 		members = cf_arena_alloc(arena, node->count * sizeof(*members));
 		if (!members)
-			return cf_error_set(err, CF_ERR_NOMEM, "%s: out of memory", path->text);
+			return cf_error_set(err, CF_ERR_NOMEM, "%s: out of memory", cf_path_str(path));
 	}
 	for (size_t i = 0; i < node->count; i++) {
 		const struct cf_json_member *m = &node->u.entries[i];
@@ -122,15 +122,15 @@ enum cf_status cf_attr_from_json(struct cf_arena *arena, const struct cf_json *n
 	enum cf_status st = CF_OK;
 	if (node->type != CF_JSON_OBJECT)
 		return cf_error_set(err, CF_ERR_TYPE, "%s: expected a typed value such as {\"S\":\"...\"}, got %s",
-				    path->text, cf_json_type_name(node->type));
+				    cf_path_str(path), cf_json_type_name(node->type));
 	if (node->count != 1)
-		return cf_error_set(err, CF_ERR_TYPE, "%s: expected exactly one type key, got %u", path->text,
+		return cf_error_set(err, CF_ERR_TYPE, "%s: expected exactly one type key, got %u", cf_path_str(path),
 				    node->count);
 	const struct cf_json_member *m = &node->u.entries[0];
 	enum cf_attr_type type;
 	if (!type_from_key(m->key, &type)) {
 		size_t mark = cf_path_push_key(path, m->key);
-		st = cf_error_set(err, CF_ERR_TYPE, "%s: unknown attribute type", path->text);
+		st = cf_error_set(err, CF_ERR_TYPE, "%s: unknown attribute type", cf_path_str(path));
 		cf_path_pop(path, mark);
 		return st;
 	}
@@ -144,7 +144,7 @@ enum cf_status cf_attr_from_json(struct cf_arena *arena, const struct cf_json *n
 		break;
 	case CF_ATTR_BOOL:
 		if (v->type != CF_JSON_TRUE && v->type != CF_JSON_FALSE) {
-			st = cf_error_set(err, CF_ERR_TYPE, "%s: expected a JSON boolean, got %s", path->text,
+			st = cf_error_set(err, CF_ERR_TYPE, "%s: expected a JSON boolean, got %s", cf_path_str(path),
 					  cf_json_type_name(v->type));
 			break;
 		}
@@ -153,7 +153,7 @@ enum cf_status cf_attr_from_json(struct cf_arena *arena, const struct cf_json *n
 		break;
 	case CF_ATTR_NULL:
 		if (v->type != CF_JSON_TRUE) {
-			st = cf_error_set(err, CF_ERR_TYPE, "%s: NULL must be true", path->text);
+			st = cf_error_set(err, CF_ERR_TYPE, "%s: NULL must be true", cf_path_str(path));
 			break;
 		}
 		out->type = CF_ATTR_NULL;

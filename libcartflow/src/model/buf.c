@@ -3,6 +3,7 @@
 
 #include "alloc_internal.h"
 #include "buf.h"
+#include "swar.h"
 
 bool cf_buf_reserve(struct cf_buf *buf, size_t extra)
 {
@@ -35,6 +36,10 @@ void cf_buf_json_escape(struct cf_buf *buf, const char *s, size_t len)
 		return;
 	size_t run = 0;
 	for (size_t i = 0; i < len; i++) {
+		while (i + 8 <= len && !cf_swar_needs_escape(cf_swar_load(s + i)))
+			i += 8;
+		if (i >= len)
+			break;
 		unsigned char c = (unsigned char)s[i];
 		if (c >= 0x20 && c != '"' && c != '\\')
 			continue;

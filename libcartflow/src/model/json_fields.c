@@ -10,13 +10,13 @@ static enum cf_status string_member(const struct cf_json *obj, const char *key, 
 		if (!required)
 			return CF_OK;
 		size_t mark = cf_path_push_key(path, (struct cf_str){ key, strlen(key) });
-		enum cf_status st = cf_error_set(err, CF_ERR_MISSING, "%s: missing", path->text);
+		enum cf_status st = cf_error_set(err, CF_ERR_MISSING, "%s: missing", cf_path_str(path));
 		cf_path_pop(path, mark);
 		return st;
 	}
 	if (v->type != CF_JSON_STRING) {
 		size_t mark = cf_path_push_key(path, (struct cf_str){ key, strlen(key) });
-		enum cf_status st = cf_error_set(err, CF_ERR_TYPE, "%s: expected a JSON string, got %s", path->text,
+		enum cf_status st = cf_error_set(err, CF_ERR_TYPE, "%s: expected a JSON string, got %s", cf_path_str(path),
 						 cf_json_type_name(v->type));
 		cf_path_pop(path, mark);
 		return st;

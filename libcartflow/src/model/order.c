@@ -23,9 +23,9 @@ static enum cf_status text_attr(const struct cf_attr *m, const char *name, enum 
 	enum cf_status st = CF_OK;
 	if (!a) {
 		if (required)
-			st = cf_error_set(err, CF_ERR_MISSING, "%s: missing", path->text);
+			st = cf_error_set(err, CF_ERR_MISSING, "%s: missing", cf_path_str(path));
 	} else if (a->type != want && a->type != also) {
-		st = cf_error_set(err, CF_ERR_TYPE, "%s: expected %s, got %s", path->text, cf_attr_type_name(want),
+		st = cf_error_set(err, CF_ERR_TYPE, "%s: expected %s, got %s", cf_path_str(path), cf_attr_type_name(want),
 				  cf_attr_type_name(a->type));
 	} else {
 		*out = a->v.text;
@@ -40,7 +40,7 @@ static enum cf_status read_item(const struct cf_attr *line, const struct cf_orde
 				struct cf_path *path, struct cf_error *err)
 {
 	if (line->type != CF_ATTR_M)
-		return cf_error_set(err, CF_ERR_TYPE, "%s: expected M, got %s", path->text, cf_attr_type_name(line->type));
+		return cf_error_set(err, CF_ERR_TYPE, "%s: expected M, got %s", cf_path_str(path), cf_attr_type_name(line->type));
 	size_t mark = cf_path_push_key(path, (struct cf_str){ "M", 1 });
 	enum cf_status st;
 	if ((st = S_ATTR(line, "productId", true, &item->product_id)) ||
@@ -52,7 +52,7 @@ static enum cf_status read_item(const struct cf_attr *line, const struct cf_orde
 	if (!item->user_id.ptr)
 		item->user_id = order->user_id;
 	if (!item->user_id.ptr)
-		st = cf_error_set(err, CF_ERR_MISSING, "%s.userId: missing, and the order has no user_id", path->text);
+		st = cf_error_set(err, CF_ERR_MISSING, "%s.userId: missing, and the order has no user_id", cf_path_str(path));
 out_pop:
 	cf_path_pop(path, mark);
 	return st;
@@ -65,11 +65,11 @@ static enum cf_status read_items(struct cf_arena *arena, const struct cf_attr *m
 	size_t mark = cf_path_push_key(path, (struct cf_str){ "order_items", 11 });
 	enum cf_status st = CF_OK;
 	if (!list) {
-		st = cf_error_set(err, CF_ERR_MISSING, "%s: missing", path->text);
+		st = cf_error_set(err, CF_ERR_MISSING, "%s: missing", cf_path_str(path));
 		goto out_pop;
 	}
 	if (list->type != CF_ATTR_L) {
-		st = cf_error_set(err, CF_ERR_TYPE, "%s: expected L, got %s", path->text, cf_attr_type_name(list->type));
+		st = cf_error_set(err, CF_ERR_TYPE, "%s: expected L, got %s", cf_path_str(path), cf_attr_type_name(list->type));
 		goto out_pop;
 	}
 	struct cf_order_item *items = NULL;
@@ -127,7 +127,7 @@ static enum cf_status find_item(const struct cf_json *root, const struct cf_json
 	*item = cf_json_get(dynamodb, "NewImage");
 	if (!*item)
 		return cf_error_set(err, CF_ERR_MISSING, "%s: missing (a stream record body needs its NewImage)",
-				    path->text);
+				    cf_path_str(path));
 	return CF_OK;
 }
 

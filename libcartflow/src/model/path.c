@@ -1,58 +1,74 @@
-/* Bounded path text for error messages; a path too long to show ends in "...". */
+/* Rendering a path for an error message; a path too long to show ends in "...". */
+#include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
 
 #include "path.h"
 
 /* Paths stop at 160 characters so that an error message keeps room for what went wrong. */
-enum { PATH_ROOM = 160 };
+enum { PATH_ROOM = 160, NAME_ROOM = 64 };
 
 void cf_path_init(struct cf_path *path, const char *root)
 {
-	size_t n = strlen(root);
-	if (n > PATH_ROOM)
-		n = PATH_ROOM;
-	memcpy(path->text, root, n);
-	path->len = n;
-	path->text[n] = '\0';
+	snprintf(path->root_buf, sizeof(path->root_buf), "%s", root);
+	path->root = path->root_buf;
+	path->depth = 0;
+	path->text[0] = '\0';
 }
 
-static void append(struct cf_path *path, const char *s, size_t n)
+struct writer {
+	char *out;
+	size_t len;
+	bool full;
+};
+
+static void put(struct writer *w, const char *s, size_t n)
 {
-	if (path->len >= PATH_ROOM)
+	if (w->full)
 		return;
-	if (n > PATH_ROOM - path->len) {
-		memcpy(path->text + path->len, s, PATH_ROOM - path->len);
-		memcpy(path->text + PATH_ROOM, "...", 4);
-		path->len = PATH_ROOM + 3;
+	if (n > PATH_ROOM - w->len) {
+		memcpy(w->out + w->len, s, PATH_ROOM - w->len);
+		memcpy(w->out + PATH_ROOM, "...", 4);
+		w->len = PATH_ROOM + 3;
+		w->full = true;
 		return;
 	}
-	memcpy(path->text + path->len, s, n);
-	path->len += n;
-	path->text[path->len] = '\0';
+	memcpy(w->out + w->len, s, n);
+	w->len += n;
+	w->out[w->len] = '\0';
 }
 
-size_t cf_path_push_key(struct cf_path *path, struct cf_str name)
+static void put_name(struct writer *w, struct cf_str name)
 {
-	size_t mark = path->len;
-	char shown[64] = { 0 };
+	char shown[NAME_ROOM];
 	size_t n = name.len < sizeof(shown) ? name.len : sizeof(shown);
 	for (size_t i = 0; i < n; i++) {
 		unsigned char c = (unsigned char)name.ptr[i];
 		shown[i] = (c < 0x20 || c == 0x7F) ? '?' : (char)c;
 	}
-	append(path, ".", 1);
-	append(path, shown, n);
+	put(w, ".", 1);
+	put(w, shown, n);
 	if (n < name.len)
-		append(path, "...", 3);
-	return mark;
+		put(w, "...", 3);
 }
 
-size_t cf_path_push_index(struct cf_path *path, size_t index)
+const char *cf_path_str(struct cf_path *path)
 {
-	size_t mark = path->len;
-	char buf[32];
-	int n = snprintf(buf, sizeof(buf), "[%zu]", index);
-	append(path, buf, (size_t)n);
-	return mark;
+	struct writer w = { path->text, 0, false };
+	path->text[0] = '\0';
+	put(&w, path->root, strlen(path->root));
+	size_t kept = path->depth < CF_PATH_MAX_SEGMENTS ? path->depth : CF_PATH_MAX_SEGMENTS;
+	for (size_t i = 0; i < kept && !w.full; i++) {
+		const struct cf_path_segment *s = &path->segments[i];
+		if (s->name.ptr) {
+			put_name(&w, s->name);
+		} else {
+			char buf[32];
+			int n = snprintf(buf, sizeof(buf), "[%zu]", s->index);
+			put(&w, buf, (size_t)n);
+		}
+	}
+	if (kept < path->depth)
+		put(&w, "...", 3);
+	return path->text;
 }

@@ -19,7 +19,7 @@ static enum cf_status read_attributes(const struct cf_json *node, struct cf_sqs_
 	size_t mark = cf_path_push_key(path, (struct cf_str){ "attributes", 10 });
 	enum cf_status st;
 	if (attrs->type != CF_JSON_OBJECT)
-		st = cf_error_set(err, CF_ERR_TYPE, "%s: expected an object", path->text);
+		st = cf_error_set(err, CF_ERR_TYPE, "%s: expected an object", cf_path_str(path));
 	else if (!(st = cf_json_string_member(attrs, "ApproximateReceiveCount", &rec->approximate_receive_count, path, err)) &&
 		 !(st = cf_json_string_member(attrs, "MessageGroupId", &rec->message_group_id, path, err)) &&
 		 !(st = cf_json_string_member(attrs, "MessageDeduplicationId", &rec->message_deduplication_id, path, err)))
@@ -46,11 +46,11 @@ static enum cf_status check_record(const struct cf_json *node, struct cf_sqs_rec
 				   struct cf_error *err)
 {
 	if (node->type != CF_JSON_OBJECT)
-		return cf_error_set(err, CF_ERR_NOT_EVENT, "%s: expected an object, got %s", path->text,
+		return cf_error_set(err, CF_ERR_NOT_EVENT, "%s: expected an object, got %s", cf_path_str(path),
 				    cf_json_type_name(node->type));
 	const struct cf_json *src = cf_json_get(node, "eventSource");
 	if (src && src->type == CF_JSON_STRING && !cf_str_eq(src->u.text, "aws:sqs"))
-		return cf_error_set(err, CF_ERR_NOT_EVENT, "%s.eventSource: expected aws:sqs, got %.*s", path->text,
+		return cf_error_set(err, CF_ERR_NOT_EVENT, "%s.eventSource: expected aws:sqs, got %.*s", cf_path_str(path),
 				    (int)(src->u.text.len > 64 ? 64 : src->u.text.len), src->u.text.ptr);
 	struct cf_error why;
 	if (cf_json_required_string_member(node, "messageId", &rec->message_id, path, &why))

@@ -55,7 +55,7 @@ static enum cf_status read_size_bytes(const struct cf_json *dynamodb, struct cf_
 		n = n * 10 + (uint64_t)(c - '0');
 	}
 	if (!ok)
-		return cf_error_set(err, CF_ERR_TYPE, "%s.SizeBytes: expected a non-negative integer", path->text);
+		return cf_error_set(err, CF_ERR_TYPE, "%s.SizeBytes: expected a non-negative integer", cf_path_str(path));
 	rec->has_size_bytes = true;
 	rec->size_bytes = n;
 	return CF_OK;
@@ -71,13 +71,13 @@ static enum cf_status read_record(struct cf_arena *arena, const struct cf_json *
 				  struct cf_path *path, struct cf_error *err)
 {
 	if (node->type != CF_JSON_OBJECT)
-		return cf_error_set(err, CF_ERR_TYPE, "%s: expected an object, got %s", path->text,
+		return cf_error_set(err, CF_ERR_TYPE, "%s: expected an object, got %s", cf_path_str(path),
 				    cf_json_type_name(node->type));
 	const struct cf_json *dynamodb = cf_json_get(node, "dynamodb");
 	size_t mark = cf_path_push_key(path, (struct cf_str){ "dynamodb", 8 });
 	enum cf_status st = CF_OK;
 	if (!dynamodb || dynamodb->type != CF_JSON_OBJECT) {
-		st = cf_error_set(err, dynamodb ? CF_ERR_TYPE : CF_ERR_MISSING, "%s: %s", path->text,
+		st = cf_error_set(err, dynamodb ? CF_ERR_TYPE : CF_ERR_MISSING, "%s: %s", cf_path_str(path),
 				  dynamodb ? "expected an object" : "missing");
 		goto out_pop;
 	}
@@ -104,7 +104,7 @@ static enum cf_status read_record(struct cf_arena *arena, const struct cf_json *
 	if (!rec->new_image && (rec->name == CF_STREAM_INSERT || rec->name == CF_STREAM_MODIFY) &&
 	    view_has_new_image(rec->stream_view_type))
 		st = cf_error_set(err, CF_ERR_MISSING, "%s.NewImage: missing although StreamViewType is %.*s",
-				  path->text, (int)rec->stream_view_type.len, rec->stream_view_type.ptr);
+				  cf_path_str(path), (int)rec->stream_view_type.len, rec->stream_view_type.ptr);
 out_pop:
 	cf_path_pop(path, mark);
 	return st;
