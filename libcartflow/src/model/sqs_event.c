@@ -3,6 +3,7 @@
 
 #include "alloc_internal.h"
 #include "cartflow/sqs_event.h"
+#include "event_records.h"
 #include "json_fields.h"
 
 struct sqs_event_doc {
@@ -29,9 +30,11 @@ static enum cf_status read_attributes(const struct cf_json *node, struct cf_sqs_
 }
 
 /* Everything but messageId, which the caller has read. */
-static enum cf_status read_record(const struct cf_json *node, struct cf_sqs_record *rec, struct cf_path *path,
-				  struct cf_error *err)
+static enum cf_status read_record(struct cf_arena *arena, const struct cf_json *node, void *record,
+				  struct cf_path *path, struct cf_error *err)
 {
+	(void)arena;
+	struct cf_sqs_record *rec = record;
 	enum cf_status st;
 	if ((st = cf_json_string_member(node, "receiptHandle", &rec->receipt_handle, path, err)) ||
 	    (st = cf_json_string_member(node, "eventSourceARN", &rec->event_source_arn, path, err)) ||
@@ -42,9 +45,9 @@ static enum cf_status read_record(const struct cf_json *node, struct cf_sqs_reco
 }
 
 /* A record whose source is not SQS, or that has no messageId, makes the whole event unusable. */
-static enum cf_status check_record(const struct cf_json *node, struct cf_sqs_record *rec, struct cf_path *path,
-				   struct cf_error *err)
+static enum cf_status check_record(const struct cf_json *node, void *record, struct cf_path *path, struct cf_error *err)
 {
+	struct cf_sqs_record *rec = record;
 	if (node->type != CF_JSON_OBJECT)
 		return cf_error_set(err, CF_ERR_NOT_EVENT, "%s: expected an object, got %s", cf_path_str(path),
 				    cf_json_type_name(node->type));
@@ -58,6 +61,8 @@ static enum cf_status check_record(const struct cf_json *node, struct cf_sqs_rec
 	return CF_OK;
 }
 
+static const struct cf_event_kind sqs_kind = { sizeof(struct cf_sqs_record), check_record, read_record };
+
 CF_API enum cf_status cf_sqs_event_parse(const char *json, size_t len, struct cf_sqs_event **out,
 					 struct cf_error *err)
 {
@@ -67,41 +72,15 @@ CF_API enum cf_status cf_sqs_event_parse(const char *json, size_t len, struct cf
 	struct sqs_event_doc *doc = cf_mem_calloc(1, sizeof(*doc));
 	if (!doc)
 		return cf_error_set(err, CF_ERR_NOMEM, "out of memory");
-	const struct cf_json *root, *records;
-	enum cf_status st = cf_json_parse_copy(&doc->arena, json, len, &root, err);
-	if (st || (st = cf_json_event_records(root, &records, err)))
-		goto out_destroy;
-	struct cf_sqs_record *recs = NULL;
-	if (records->count && !(recs = cf_arena_alloc(&doc->arena, records->count * sizeof(*recs)))) {
-		st = cf_error_set(err, CF_ERR_NOMEM, "out of memory");
-		goto out_destroy;
+	void *records;
+	enum cf_status st = cf_event_records_parse(&doc->arena, json, len, &sqs_kind, &records, &doc->pub.count, err);
+	if (st) {
+		cf_sqs_event_destroy(&doc->pub);
+		return st;
 	}
-	for (size_t i = 0; i < records->count; i++) {
-		const struct cf_json *node = &records->u.entries[i].value;
-		struct cf_path path;
-		char root_name[32];
-		snprintf(root_name, sizeof(root_name), "Records[%zu]", i);
-		cf_path_init(&path, root_name);
-		memset(&recs[i], 0, sizeof(recs[i]));
-		if ((st = check_record(node, &recs[i], &path, err)))
-			goto out_destroy;
-		struct cf_error rec_err;
-		enum cf_status rst = read_record(node, &recs[i], &path, &rec_err);
-		if (rst) {
-			recs[i].status = rst;
-			if (!(recs[i].problem = cf_problem_copy(&doc->arena, &rec_err))) {
-				st = cf_error_set(err, CF_ERR_NOMEM, "out of memory");
-				goto out_destroy;
-			}
-		}
-	}
-	doc->pub.records = recs;
-	doc->pub.count = records->count;
+	doc->pub.records = records;
 	*out = &doc->pub;
 	return CF_OK;
-out_destroy:
-	cf_sqs_event_destroy(&doc->pub);
-	return st;
 }
 
 CF_API bool cf_sqs_record_is_fifo(const struct cf_sqs_record *rec)

@@ -4,6 +4,7 @@
 #include "alloc_internal.h"
 #include "attr_internal.h"
 #include "cartflow/stream_event.h"
+#include "event_records.h"
 #include "json_fields.h"
 
 struct stream_event_doc {
@@ -67,9 +68,10 @@ static bool view_has_new_image(struct cf_str view)
 }
 
 /* Fill `rec` from `node`. SequenceNumber is read first so that a failed record can still be reported. */
-static enum cf_status read_record(struct cf_arena *arena, const struct cf_json *node, struct cf_stream_record *rec,
+static enum cf_status read_record(struct cf_arena *arena, const struct cf_json *node, void *record,
 				  struct cf_path *path, struct cf_error *err)
 {
+	struct cf_stream_record *rec = record;
 	if (node->type != CF_JSON_OBJECT)
 		return cf_error_set(err, CF_ERR_TYPE, "%s: expected an object, got %s", cf_path_str(path),
 				    cf_json_type_name(node->type));
@@ -111,14 +113,18 @@ out_pop:
 }
 
 /* A record from another event source makes the whole event the wrong kind. */
-static enum cf_status check_event_source(const struct cf_json *node, size_t index, struct cf_error *err)
+static enum cf_status check_event_source(const struct cf_json *node, void *record, struct cf_path *path,
+					 struct cf_error *err)
 {
+	(void)record;
 	const struct cf_json *src = cf_json_get(node, "eventSource");
 	if (!src || src->type != CF_JSON_STRING || cf_str_eq(src->u.text, "aws:dynamodb"))
 		return CF_OK;
-	return cf_error_set(err, CF_ERR_NOT_EVENT, "Records[%zu].eventSource: expected aws:dynamodb, got %.*s", index,
+	return cf_error_set(err, CF_ERR_NOT_EVENT, "%s.eventSource: expected aws:dynamodb, got %.*s", cf_path_str(path),
 			    (int)(src->u.text.len > 64 ? 64 : src->u.text.len), src->u.text.ptr);
 }
+
+static const struct cf_event_kind stream_kind = { sizeof(struct cf_stream_record), check_event_source, read_record };
 
 CF_API enum cf_status cf_stream_event_parse(const char *json, size_t len, struct cf_stream_event **out,
 					    struct cf_error *err)
@@ -129,45 +135,15 @@ CF_API enum cf_status cf_stream_event_parse(const char *json, size_t len, struct
 	struct stream_event_doc *doc = cf_mem_calloc(1, sizeof(*doc));
 	if (!doc)
 		return cf_error_set(err, CF_ERR_NOMEM, "out of memory");
-	const struct cf_json *root, *records;
-	enum cf_status st = cf_json_parse_copy(&doc->arena, json, len, &root, err);
-	if (st || (st = cf_json_event_records(root, &records, err)))
-		goto out_destroy;
-	struct cf_stream_record *recs = NULL;
-	if (records->count && !(recs = cf_arena_alloc(&doc->arena, records->count * sizeof(*recs)))) {
-		st = cf_error_set(err, CF_ERR_NOMEM, "out of memory");
-		goto out_destroy;
+	void *records;
+	enum cf_status st = cf_event_records_parse(&doc->arena, json, len, &stream_kind, &records, &doc->pub.count, err);
+	if (st) {
+		cf_stream_event_destroy(&doc->pub);
+		return st;
 	}
-	for (size_t i = 0; i < records->count; i++) {
-		const struct cf_json *node = &records->u.entries[i].value;
-		if ((st = check_event_source(node, i, err)))
-			goto out_destroy;
-		struct cf_path path;
-		char root_name[32];
-		snprintf(root_name, sizeof(root_name), "Records[%zu]", i);
-		cf_path_init(&path, root_name);
-		memset(&recs[i], 0, sizeof(recs[i]));
-		struct cf_error rec_err;
-		enum cf_status rst = read_record(&doc->arena, node, &recs[i], &path, &rec_err);
-		if (rst == CF_ERR_NOMEM) {
-			st = cf_error_set(err, CF_ERR_NOMEM, "%s", rec_err.message);
-			goto out_destroy;
-		}
-		if (rst) {
-			recs[i].status = rst;
-			if (!(recs[i].problem = cf_problem_copy(&doc->arena, &rec_err))) {
-				st = cf_error_set(err, CF_ERR_NOMEM, "out of memory");
-				goto out_destroy;
-			}
-		}
-	}
-	doc->pub.records = recs;
-	doc->pub.count = records->count;
+	doc->pub.records = records;
 	*out = &doc->pub;
 	return CF_OK;
-out_destroy:
-	cf_stream_event_destroy(&doc->pub);
-	return st;
 }
 
 CF_API void cf_stream_event_destroy(struct cf_stream_event *event)

@@ -369,20 +369,10 @@ static enum cf_status fake_send_many(void *data, const struct cf_http_request *r
 				     size_t max_in_flight, struct cf_http_response *resps, enum cf_status *statuses,
 				     struct cf_error *errs)
 {
-	if (count == 0)
-		return CF_OK;
-	if (!statuses)
-		return CF_ERR_INVALID_ARG;
-	if (!data || !reqs || !resps || max_in_flight == 0) {
-		for (size_t i = 0; i < count; i++) {
-			statuses[i] = CF_ERR_INVALID_ARG;
-			if (errs)
-				cf_error_set(&errs[i], CF_ERR_INVALID_ARG,
-					     "fake transport: send_many needs requests, responses and "
-					     "max_in_flight > 0");
-		}
-		return CF_ERR_INVALID_ARG;
-	}
+	enum cf_status st = cf_transport_check_batch(data, reqs, count, max_in_flight, resps, statuses, errs,
+						    "fake transport: send_many");
+	if (st || count == 0)
+		return st;
 	for (size_t i = 0; i < count; i++)
 		statuses[i] = fake_send(data, &reqs[i], &resps[i], errs ? &errs[i] : NULL);
 	return CF_OK;

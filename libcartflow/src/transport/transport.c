@@ -1,4 +1,5 @@
 /* The transport front door (header checks, send_many fallback) and the response helpers. */
+#include <stdio.h>
 #include <stdint.h>
 #include <string.h>
 #include <strings.h>
@@ -263,19 +264,30 @@ out_free:
 	return st;
 }
 
-CF_API enum cf_status cf_transport_send_many(const struct cf_transport *t, const struct cf_http_request *reqs,
-					     size_t count, size_t max_in_flight, struct cf_http_response *resps,
-					     enum cf_status *statuses, struct cf_error *errs)
+enum cf_status cf_transport_check_batch(const void *state, const struct cf_http_request *reqs, size_t count,
+					size_t max_in_flight, const struct cf_http_response *resps,
+					enum cf_status *statuses, struct cf_error *errs, const char *who)
 {
 	if (count == 0)
 		return CF_OK;
 	if (!statuses)
 		return CF_ERR_INVALID_ARG;
-	if (!transport_ok(t) || !reqs || !resps || max_in_flight == 0) {
-		fail_all(count, statuses, errs, CF_ERR_INVALID_ARG,
-			 "cf_transport_send_many: transport, requests, responses and max_in_flight > 0 are required");
-		return CF_ERR_INVALID_ARG;
-	}
+	if (state && reqs && resps && max_in_flight > 0)
+		return CF_OK;
+	char why[160];
+	snprintf(why, sizeof(why), "%s: needs a transport, requests, responses and max_in_flight > 0", who);
+	fail_all(count, statuses, errs, CF_ERR_INVALID_ARG, why);
+	return CF_ERR_INVALID_ARG;
+}
+
+CF_API enum cf_status cf_transport_send_many(const struct cf_transport *t, const struct cf_http_request *reqs,
+					     size_t count, size_t max_in_flight, struct cf_http_response *resps,
+					     enum cf_status *statuses, struct cf_error *errs)
+{
+	enum cf_status st = cf_transport_check_batch(transport_ok(t) ? t : NULL, reqs, count, max_in_flight, resps,
+						    statuses, errs, "cf_transport_send_many");
+	if (st || count == 0)
+		return st;
 
 	size_t ok_count = 0;
 	for (size_t i = 0; i < count; i++) {
@@ -291,7 +303,7 @@ CF_API enum cf_status cf_transport_send_many(const struct cf_transport *t, const
 	if (t->methods->version >= CF_TRANSPORT_VERSION_1 && t->methods->send_many) {
 		if (ok_count < count)
 			return send_many_subset(t, reqs, count, ok_count, max_in_flight, resps, statuses, errs);
-		enum cf_status st = t->methods->send_many(t->data, reqs, count, max_in_flight, resps, statuses, errs);
+		st = t->methods->send_many(t->data, reqs, count, max_in_flight, resps, statuses, errs);
 		if (st != CF_OK) {
 			for (size_t i = 0; i < count; i++)
 				mark_not_run(resps, statuses, errs, i, st);

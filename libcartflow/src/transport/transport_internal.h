@@ -20,6 +20,15 @@ enum cf_status cf_http_request_check(const struct cf_http_request *req, struct c
 enum cf_status cf_http_response_add_header_n(struct cf_http_response *resp, const char *name, size_t name_len,
 					     const char *value, size_t value_len);
 
+/*
+ * The argument check every send_many shares. CF_OK when the batch can run (count 0 included);
+ * otherwise CF_ERR_INVALID_ARG, with every entry of `statuses` (and `errs`, when given) saying so,
+ * in the name of `who`. `state` is the transport (or its data) and must not be NULL.
+ */
+enum cf_status cf_transport_check_batch(const void *state, const struct cf_http_request *reqs, size_t count,
+					size_t max_in_flight, const struct cf_http_response *resps,
+					enum cf_status *statuses, struct cf_error *errs, const char *who);
+
 /* Drop every header of `resp` (an interim 1xx response is being replaced by the next one). */
 void cf_http_response_clear_headers(struct cf_http_response *resp);
 
