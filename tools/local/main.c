@@ -51,8 +51,8 @@ static bool parse_options(int argc, char **argv, struct cfl_options *o)
 		{ "stream-batch", required_argument, 0, 'S' }, { "sqs-batch", required_argument, 0, 'Q' },
 		{ "help", no_argument, 0, 'h' },               { 0, 0, 0, 0 },
 	};
-	int c;
-	while ((c = getopt_long(argc, argv, "", longs, NULL)) != -1) {
+	int c, which = 0;
+	while ((c = getopt_long(argc, argv, "", longs, &which)) != -1) {
 		char *end = NULL;
 		unsigned long v = optarg ? strtoul(optarg, &end, 10) : 0;
 		bool number_ok = optarg && end && !*end && v > 0 && v < 10000000;
@@ -68,7 +68,7 @@ static bool parse_options(int argc, char **argv, struct cfl_options *o)
 		default: usage(); return false;
 		}
 		if (!number_ok) {
-			fprintf(stderr, "cartflow-local: bad value for --%s: %s\n", longs[optind > 0 ? 0 : 0].name, optarg);
+			fprintf(stderr, "cartflow-local: bad value for --%s: %s\n", longs[which].name, optarg);
 			usage();
 			return false;
 		}

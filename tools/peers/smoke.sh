@@ -13,28 +13,9 @@ build_dir=${SMOKE_BUILD_DIR:-build-peers}
 dir=$(mktemp -d "${TMPDIR:-/tmp}/cartflow-peers.XXXXXX")
 work="$dir/work"
 mkdir -p "$work"
-passed=0 failed=0
-
-ok() { passed=$((passed + 1)); echo "ok   $*"; }
-bad() { failed=$((failed + 1)); echo "FAIL $*"; }
-check() { # check DESCRIPTION CMD...
-	local what=$1
-	shift
-	if "$@"; then ok "$what"; else bad "$what"; fi
-}
-# js FILE EXPR: evaluates EXPR with j = the JSON in FILE; prints the result (strings bare).
-js() {
-	node -e 'const j = JSON.parse(require("fs").readFileSync(process.argv[1], "utf8"));
-		const r = eval(process.argv[2]); process.stdout.write(typeof r === "string" ? r : JSON.stringify(r));' "$1" "$2"
-}
-# call NAME TARGET BODY: signed call through the proxy; body in $work/NAME.json, status in $work/NAME.status.
-call() {
-	local name=$1
-	node "$peers/aws-call.mjs" "$2" "$3" >"$work/$name.json" 2>"$work/$name.err"
-	sed -n 's/^HTTP //p' "$work/$name.err" >"$work/$name.status"
-}
-status_is() { [ "$(cat "$work/$1.status")" = "$2" ]; }
-is_true() { [ "$(js "$work/$1.json" "$2")" = true ]; }
+# ok, bad, check, js, call, status_is, is_true, table, sqs_event
+# shellcheck source=tools/peers/lib.sh
+. "$peers/lib.sh"
 
 cleanup() {
 	[ -d "$dir" ] && "$peers/peers.sh" stop "$dir" >/dev/null 2>&1
@@ -79,14 +60,6 @@ check "403 carries x-amzn-ErrorType: InvalidSignatureException" grep -qi '^x-amz
 check "403 body is the InvalidSignatureException document" [ "$(cat "$work/unsigned.json")" = \
 	'{"__type":"com.amazon.coral.service#InvalidSignatureException","message":"The request signature we calculated does not match the signature you provided."}' ]
 
-# table NAME [STREAM_VIEW_TYPE]: a CreateTable body keyed PK/SK.
-table() {
-	local stream=""
-	[ $# -gt 1 ] && stream=",\"StreamSpecification\":{\"StreamEnabled\":true,\"StreamViewType\":\"$2\"}"
-	echo "{\"TableName\":\"$1\",\"BillingMode\":\"PAY_PER_REQUEST\",
-	\"AttributeDefinitions\":[{\"AttributeName\":\"PK\",\"AttributeType\":\"S\"},{\"AttributeName\":\"SK\",\"AttributeType\":\"S\"}],
-	\"KeySchema\":[{\"AttributeName\":\"PK\",\"KeyType\":\"HASH\"},{\"AttributeName\":\"SK\",\"KeyType\":\"RANGE\"}]$stream}"
-}
 AWS_SECRET_ACCESS_KEY=wrong-secret call bad_secret DynamoDB_20120810.CreateTable "$(table wrong_secret NEW_AND_OLD_IMAGES)"
 check "CreateTable with a wrong secret -> 403 InvalidSignatureException" \
 	eval 'status_is bad_secret 403 && grep -q "#InvalidSignatureException" "$work/bad_secret.json"'
@@ -184,10 +157,7 @@ else
 		call receive_c AmazonSQS.ReceiveMessage "{\"QueueUrl\":\"$queue_url\",\"MaxNumberOfMessages\":10,\"WaitTimeSeconds\":2}"
 		check "the message arrives, body = the NewImage" \
 			eval 'is_true receive_c "j.Messages?.length === 1 && JSON.parse(j.Messages[0].Body).order_id.S === \"o1\""'
-		js "$work/receive_c.json" "({Records: (j.Messages ?? []).map(m => ({messageId: m.MessageId,
-			receiptHandle: m.ReceiptHandle, body: m.Body, attributes: {ApproximateReceiveCount: '1'},
-			messageAttributes: {}, md5OfBody: m.MD5OfBody, eventSource: 'aws:sqs',
-			eventSourceARN: 'arn:aws:sqs:us-east-1:000000000000:cart-updates', awsRegion: 'us-east-1'}))})" >"$work/sqs-event.json"
+		sqs_event "$work/receive_c.json" cart-updates >"$work/sqs-event.json"
 		TABLE_NAME=cart "$ucs" --event "$work/sqs-event.json" >"$work/ucs.out" 2>"$work/ucs.err"
 		rc=$?
 		check "update-cart-status updates the cart lines (signed by the C signer)" \
