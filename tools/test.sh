@@ -1,13 +1,13 @@
 #!/usr/bin/env bash
 # The test command: installs what is missing (Debian packages, npm ci), builds, and runs every test:
-#   1. the whole suite (unit, integration, install, template) in a normal build;
+#   1. the whole suite (unit, integration, install, template, package: make dist) in a normal build;
 #   2. the unit suite built with AddressSanitizer + UndefinedBehaviorSanitizer;
 #   3. the unit suite under valgrind memcheck (no leaks, no errors; CK_FORK=no).
 # Ends with the line "N passed, N failed, N skipped" over all three.
 set -uo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 cd "$root"
-if ! tools/install-deps.sh || ! tools/peers/peers.sh install; then
+if ! tools/install-deps.sh package || ! tools/peers/peers.sh install; then
 	echo "could not install dependencies"
 	echo "0 passed, 1 failed"
 	exit 1

@@ -1,0 +1,165 @@
+#!/usr/bin/env bash
+# Checks the Lambda zips that `make dist` writes, the way Lambda will see them.
+#   check_bootstrap_zip.sh ZIP...          check these (named FUNCTION-ARCH.zip)
+#   check_bootstrap_zip.sh --build SOURCE  run `make -C SOURCE dist` first, then check SOURCE/dist/*.zip;
+#                                          skips (exit 77) without the cross toolchain and qemu
+#                                          (tools/install-deps.sh package installs them)
+# For each zip: it holds one file, bootstrap, mode 755; the ELF is for ARCH, needs only glibc and no
+# symbol newer than GLIBC_2.34 (tools/package/check-elf.sh); unpacked into an empty directory and
+# run with an empty environment (arm64 under qemu-aarch64), it answers a fixture event with the
+# expected response, both with --dry-run and for real over HTTPS (TLS, SigV4, the static libcurl
+# and OpenSSL) against a local fake AWS endpoint whose self-signed certificate it is told to trust,
+# and refuses that endpoint when not told to. Both architectures must print the same dry run.
+# Ends with "N passed, N failed".
+set -uo pipefail
+here=$(cd "$(dirname "$0")" && pwd)
+root=$(cd "$here/../.." && pwd)
+if [ "${1:-}" = --build ]; then
+	src=${2:?--build needs the source directory}
+	for tool in aarch64-linux-gnu-gcc qemu-aarch64 dpkg-source zip unzip openssl; do
+		command -v "$tool" >/dev/null || { echo "SKIP: $tool missing (tools/install-deps.sh package)"; exit 77; }
+	done
+	make -s -C "$src" dist || { echo "FAIL: make dist"; echo "0 passed, 1 failed"; exit 1; }
+	set -- "$src"/dist/*-x86_64.zip "$src"/dist/*-arm64.zip
+fi
+[ $# -gt 0 ] || { echo "usage: check_bootstrap_zip.sh ZIP... | --build SOURCE"; exit 2; }
+
+passed=0 failed=0
+ok() { echo "ok: $*"; passed=$((passed + 1)); }
+bad() { echo "FAIL: $*"; failed=$((failed + 1)); }
+scratch=$(mktemp -d)
+server_pid=""
+cleanup() {
+	[ -z "$server_pid" ] || kill "$server_pid" 2>/dev/null
+	rm -rf "$scratch"
+}
+trap cleanup EXIT
+
+# The local HTTPS endpoint standing in for SQS and DynamoDB: accepts every SendMessageBatch entry
+# and every UpdateItem, and logs "TARGET AUTH-SCHEME" per request.
+openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 2 -subj /CN=localhost \
+	-addext subjectAltName=DNS:localhost,IP:127.0.0.1 -keyout "$scratch/key.pem" -out "$scratch/cert.pem" 2>/dev/null
+python3 - "$scratch" <<'PY' &
+import http.server, json, ssl, sys
+d = sys.argv[1]
+class H(http.server.BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"
+    def do_POST(self):
+        body = json.loads(self.rfile.read(int(self.headers.get("Content-Length", 0))) or b"{}")
+        target = self.headers.get("X-Amz-Target", "")
+        with open(d + "/requests.log", "a") as log:
+            log.write("%s %s\n" % (target, self.headers.get("Authorization", "none").split(" ")[0]))
+        out = {}
+        if target.endswith(".SendMessageBatch"):
+            out = {"Successful": [{"Id": e["Id"], "MessageId": "m-" + e["Id"], "MD5OfMessageBody": "0"}
+                                  for e in body.get("Entries", [])], "Failed": []}
+        data = json.dumps(out).encode()
+        self.send_response(200)
+        self.send_header("Content-Type", "application/x-amz-json-1.0")
+        self.send_header("Content-Length", str(len(data)))
+        self.end_headers()
+        self.wfile.write(data)
+    def log_message(self, *args):
+        pass
+srv = http.server.ThreadingHTTPServer(("127.0.0.1", 0), H)
+ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+ctx.load_cert_chain(d + "/cert.pem", d + "/key.pem")
+srv.socket = ctx.wrap_socket(srv.socket, server_side=True)
+with open(d + "/port.tmp", "w") as f:
+    f.write(str(srv.server_address[1]))
+__import__("os").rename(d + "/port.tmp", d + "/port")
+srv.serve_forever()
+PY
+server_pid=$!
+for _ in $(seq 100); do [ -f "$scratch/port" ] && break; sleep 0.1; done
+endpoint="https://localhost:$(cat "$scratch/port" 2>/dev/null)"
+[ -f "$scratch/port" ] || bad "the fake HTTPS endpoint did not start"
+
+queue="$endpoint/123456789012/update-cart-product"
+# run_bootstrap DIR ARCH FUNCTION [VAR=VALUE...] -- ARGS...: the bootstrap in DIR, empty environment.
+run_bootstrap() {
+	local dir=$1 arch=$2 fn=$3
+	shift 3
+	local vars=()
+	while [ "$1" != -- ]; do vars+=("$1"); shift; done
+	shift
+	local runner=()
+	if [ "$arch" = arm64 ] && [ "$(uname -m)" != aarch64 ]; then
+		runner=("$(command -v qemu-aarch64)" -L /usr/aarch64-linux-gnu)
+	elif [ "$arch" = x86_64 ] && [ "$(uname -m)" != x86_64 ]; then
+		runner=("$(command -v qemu-x86_64)" -L /usr/x86_64-linux-gnu)
+	fi
+	(cd "$dir" && env -i AWS_LAMBDA_FUNCTION_NAME="$fn" TABLE_NAME=orders UPDATE_CART_PRODUCT_SQS="$queue" \
+		"${vars[@]}" "${runner[@]}" ./bootstrap "$@")
+}
+
+for zip in "$@"; do
+	base=$(basename "$zip" .zip)
+	fn=${base%-*} arch=${base##*-}
+	case "$fn" in
+	process-cart-products)
+		event=$root/test/data/orders/stream_insert_ordered.json
+		want='{"batchItemFailures":[]}'
+		target=AmazonSQS.SendMessageBatch calls=1 ;;
+	update-cart-status)
+		event=$root/test/data/orders/sqs_two_orders.json
+		want='{"batchItemFailures":[{"itemIdentifier":"2e1424d4-f796-459a-8184-9c92662be6da"}]}'
+		target=DynamoDB_20120810.UpdateItem calls=2 ;;
+	*) bad "$zip: not FUNCTION-ARCH.zip"; continue ;;
+	esac
+	if [ ! -f "$zip" ]; then bad "$zip: missing"; continue; fi
+	listing=$(unzip -Z "$zip" | sed -n '/^[-dl]/p')
+	if [ "$(unzip -Z1 "$zip")" = bootstrap ] && [[ "$listing" == -rwxr-xr-x* ]]; then
+		ok "$base: holds one file, bootstrap, mode 755"
+	else
+		bad "$base: want one file bootstrap -rwxr-xr-x, got: $listing"
+	fi
+	dir="$scratch/$base"
+	mkdir "$dir"
+	unzip -q "$zip" -d "$dir" || { bad "$base: unzip"; continue; }
+	if elf=$("$root/tools/package/check-elf.sh" "$arch" "$dir/bootstrap" 2>&1); then
+		ok "$base: ${elf#ok: * }"
+	else
+		bad "$base: $elf"
+	fi
+
+	run_bootstrap "$dir" "$arch" "$fn" -- --event "$event" --dry-run >"$scratch/$base.dry" 2>"$scratch/$base.err"
+	rc=$? got=$(tail -n 1 "$scratch/$base.dry")
+	if [ $rc -eq 0 ] && [ "$got" = "$want" ] && grep -q "\"target\":\"$target\"" "$scratch/$base.dry"; then
+		ok "$base: --dry-run answers $got"
+	else
+		bad "$base: --dry-run exit $rc, last line '$got', want '$want'"; cat "$scratch/$base.err"
+	fi
+	creds=(AWS_REGION=us-east-1 AWS_ACCESS_KEY_ID=AKIDEXAMPLE AWS_SECRET_ACCESS_KEY=not-a-secret
+		AWS_SESSION_TOKEN=token AWS_ENDPOINT_URL="$endpoint")
+	: >"$scratch/requests.log"
+	got=$(run_bootstrap "$dir" "$arch" "$fn" "${creds[@]}" SSL_CERT_FILE="$scratch/cert.pem" -- --event "$event" \
+		2>"$scratch/$base.err" | tail -n 1)
+	seen=$(grep -c "^$target AWS4-HMAC-SHA256\$" "$scratch/requests.log")
+	if [ "$got" = "$want" ] && [ "$seen" -eq "$calls" ]; then
+		ok "$base: over HTTPS, $seen signed $target call(s), answers $got"
+	else
+		bad "$base: over HTTPS answered '$got' after $seen signed $target call(s), want '$want' after $calls"
+		cat "$scratch/$base.err" "$scratch/requests.log"
+	fi
+	# Without being told to trust the fake endpoint's certificate, nothing may reach it.
+	: >"$scratch/requests.log"
+	got=$(run_bootstrap "$dir" "$arch" "$fn" "${creds[@]}" -- --event "$event" 2>"$scratch/$base.err" | tail -n 1)
+	if [ ! -s "$scratch/requests.log" ] && [ "$got" != "$want" ] && grep -qi 'certificate' "$scratch/$base.err"; then
+		ok "$base: refuses an untrusted certificate"
+	else
+		bad "$base: with an untrusted certificate answered '$got'"; cat "$scratch/$base.err"
+	fi
+done
+# The same event must give the same requests and response on both architectures.
+for arm in "$scratch"/*-arm64.dry; do
+	[ -f "${arm%-arm64.dry}-x86_64.dry" ] || continue
+	base=$(basename "$arm" .dry)
+	if cmp -s "${arm%-arm64.dry}-x86_64.dry" "$arm"; then
+		ok "$base: dry run identical to x86_64's"
+	else
+		bad "$base: dry run differs from x86_64's"; diff "${arm%-arm64.dry}-x86_64.dry" "$arm" | head -10
+	fi
+done
+echo "$passed passed, $failed failed"
+[ "$failed" -eq 0 ]

@@ -1,0 +1,52 @@
+#!/usr/bin/env bash
+# build-bootstrap.sh ARCH [NAME DEST]: builds both Lambda bootstraps for ARCH (x86_64 or arm64)
+# as self-contained executables in build-static-ARCH/shims/, checks them with check-elf.sh, and
+# with NAME (process-cart-products or update-cart-status) copies that one, stripped and mode 755,
+# to DEST (the Makefile's $(ARTIFACTS_DIR)/bootstrap).
+#
+# json-c and OpenSSL link statically from Debian's -dev packages, libcurl from build-curl.sh:
+# meson's built-in -Dprefer_static=true turns every pkg-config dependency into its .a, and
+# -Dpkg_config_path puts the static curl's libcurl.pc before Debian's shared one. Only the two
+# executables are built (ninja targets), so neither meson.build nor the sources change.
+set -euo pipefail
+arch=${1:?usage: build-bootstrap.sh x86_64|arm64 [process-cart-products|update-cart-status DEST]}
+name=${2:-}
+dest=${3:-}
+here=$(cd "$(dirname "$0")" && pwd)
+root=$(cd "$here/../.." && pwd)
+# shellcheck source=tools/package/arch.sh
+. "$here/arch.sh"
+case "$name" in
+'' | process-cart-products | update-cart-status) ;;
+*) echo "build-bootstrap.sh: unknown bootstrap '$name'" >&2; exit 2 ;;
+esac
+[ -z "$name" ] || [ -n "$dest" ] || { echo "build-bootstrap.sh: NAME needs DEST" >&2; exit 2; }
+
+# One build per architecture at a time (sam build --parallel runs both functions at once).
+mkdir -p "$root/build-static"
+exec 9>"$root/build-static/lock-$arch"
+flock 9
+
+prefix=$("$here/build-curl.sh" "$arch")
+dir="$root/build-static-$arch"
+if [ -f "$dir/build.ninja" ] && [ "$(cat "$dir/.curl-prefix" 2>/dev/null)" != "$prefix" ]; then
+	rm -rf "$dir"
+fi
+if [ ! -f "$dir/build.ninja" ]; then
+	cross=()
+	[ -z "$CF_CROSS_FILE" ] || cross=(--cross-file "$CF_CROSS_FILE")
+	meson setup "$dir" "$root" "${cross[@]}" -Dprefer_static=true -Dpkg_config_path="$prefix/lib/pkgconfig" \
+		-Doptimization=2 -Ddebug=false -Dtests=disabled -Dexamples=disabled >"$root/build-static/meson-$arch.setup.log" 2>&1 ||
+		{ cat "$root/build-static/meson-$arch.setup.log" >&2; exit 1; }
+	echo "$prefix" >"$dir/.curl-prefix"
+fi
+meson compile -C "$dir" process-cart-products update-cart-status >"$root/build-static/meson-$arch.compile.log" 2>&1 ||
+	{ tail -40 "$root/build-static/meson-$arch.compile.log" >&2; exit 1; }
+"$here/check-elf.sh" "$arch" "$dir/shims/process-cart-products" "$dir/shims/update-cart-status" >&2
+
+if [ -n "$name" ]; then
+	mkdir -p "$(dirname "$dest")"
+	rm -f "$dest"
+	"$CF_TRIPLET-strip" -o "$dest" "$dir/shims/$name"
+	chmod 755 "$dest"
+fi
