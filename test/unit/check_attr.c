@@ -31,11 +31,7 @@ static void expect_value_error(const char *json, enum cf_status status, const ch
 	struct cf_error err;
 	cf_error_clear(&err);
 	enum cf_status st = cf_attr_doc_parse_value(json, strlen(json), &doc, &err);
-	ck_assert_msg(st == status, "%s: got status %d (%s), want %d", json, st, err.message, status);
-	ck_assert_ptr_null(doc);
-	ck_assert_int_eq(err.code, status);
-	if (message)
-		ck_assert_msg(strcmp(err.message, message) == 0, "%s: got \"%s\", want \"%s\"", json, err.message, message);
+	ts_assert_failed(json, st, doc, &err, status, message);
 }
 
 /* ---- round trips ---- */

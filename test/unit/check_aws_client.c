@@ -10,130 +10,34 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
 
+#include "aws_rig.h"
 #include "cartflow/aws_client.h"
-#include "cartflow/aws_config.h"
-#include "cartflow/clock.h"
 #include "cartflow/dynamodb_client.h"
 #include "cartflow/fake_transport.h"
 #include "cartflow/sigv4.h"
 #include "cartflow/transport.h"
 #include "test_support.h"
 
-/* 2015-08-30T12:36:00Z */
-#define T0_MS INT64_C(1440938160000)
 #define DDB_TARGET "DynamoDB_20120810.UpdateItem"
 
-/* ---- a deterministic clock: fixed time that advances only when sleeping ---- */
-
-struct test_clock {
-	int64_t now_ms;
-	int64_t sleeps[64];
-	size_t sleep_count;
-	double random;
-};
-
-static int64_t tc_now(void *user) { return ((struct test_clock *)user)->now_ms; }
-
-static void tc_sleep(int64_t ms, void *user)
+/*
+ * The rig as these tests use it: SQS at its own endpoint; `retry` may be NULL (defaults), `session` adds a
+ * session token.
+ */
+static void fx_init_with(struct aws_rig *f, const struct cf_retry_policy *retry, bool session, int64_t margin_ms)
 {
-	struct test_clock *c = user;
-	ck_assert_uint_lt(c->sleep_count, 64);
-	c->sleeps[c->sleep_count++] = ms;
-	c->now_ms += ms;
-}
-
-static double tc_random(void *user) { return ((struct test_clock *)user)->random; }
-
-/* ---- the fixture: config, fake transport (behind a spy), clock, client ---- */
-
-/* Wraps the fake to see what send_many is asked for, and optionally to fail whole batches. */
-struct spy {
-	struct cf_transport inner;
-	size_t batches;
-	size_t last_count;
-	size_t last_max_in_flight;
-	enum cf_status fail_batch_with; /* CF_OK: pass through */
-};
-
-static enum cf_status spy_send(void *data, const struct cf_http_request *req, struct cf_http_response *resp,
-			       struct cf_error *err)
-{
-	struct spy *s = data;
-	return s->inner.methods->send(s->inner.data, req, resp, err);
-}
-
-static enum cf_status spy_send_many(void *data, const struct cf_http_request *reqs, size_t count, size_t max_in_flight,
-				    struct cf_http_response *resps, enum cf_status *statuses, struct cf_error *errs)
-{
-	struct spy *s = data;
-	s->batches++;
-	s->last_count = count;
-	s->last_max_in_flight = max_in_flight;
-	if (s->fail_batch_with) {
-		for (size_t i = 0; i < count; i++) {
-			statuses[i] = s->fail_batch_with;
-			if (errs)
-				cf_error_set(&errs[i], s->fail_batch_with, "spy: batch refused");
-		}
-		return s->fail_batch_with;
-	}
-	return s->inner.methods->send_many(s->inner.data, reqs, count, max_in_flight, resps, statuses, errs);
-}
-
-static const struct cf_transport_methods spy_methods = { CF_TRANSPORT_VERSION_1, spy_send, spy_send_many, NULL };
-
-static char cfg_key[] = "AKIDEXAMPLE";
-static char cfg_secret[] = "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY";
-static char cfg_token[] = "AQoDYXdzEPT//////////wEXAMPLEtc764bNrC9SAPBSM22wDOk4x4HIZ8j4FZTwdQWLWsKWHGBuFqwAeMicRXmxfpSPfIeoIYRqTflfKD8YUuwthAx7mSEI/qkPpKPi/kMcGdQrmGdeehM4IC1NtBmUpp2wUE8phUZampKsburEDy0KPkyQDYwT7WZ0wq5VSXDvp75YU9HFvlRd8Tx6q6fE8YQcHNVXAkiY9q6d+xo0rKwT38xVqr7ZD0u0iPPkUL64lIZbqBAz+scqKmlzm8FDrypNC9Yjc8fPOLn9FX9KSYvKTr4rvx3iSIlTJabIQwj2ICCR/oLxBA==";
-static char cfg_region[] = "us-east-1";
-static char cfg_endpoint[] = "http://127.0.0.1:1";
-static char cfg_sqs_endpoint[] = "http://127.0.0.1:2/sqs";
-
-struct fixture {
-	struct test_clock clk;
-	struct cf_clock clock;
-	struct cf_aws_config config;
-	struct cf_fake_transport *fake;
-	struct spy spy;
-	struct cf_aws_client *client;
-};
-
-/* Build the fixture; `retry` may be NULL (defaults), `session` adds a session token. */
-static void fx_init_with(struct fixture *f, const struct cf_retry_policy *retry, bool session, int64_t margin_ms)
-{
-	memset(f, 0, sizeof(*f));
-	f->clk = (struct test_clock){ .now_ms = T0_MS, .random = 0.5 };
-	f->clock = (struct cf_clock){ tc_now, tc_sleep, tc_random, &f->clk };
-	f->config = (struct cf_aws_config){ cfg_key, cfg_secret, session ? cfg_token : NULL, cfg_region,
-					    cfg_sqs_endpoint, cfg_endpoint };
-	ck_assert_int_eq(cf_fake_transport_new(&f->fake), CF_OK);
-	f->spy.inner = cf_fake_transport_as_transport(f->fake);
-	struct cf_aws_client_options opt = {
-		.config = &f->config,
-		.transport = { &spy_methods, &f->spy },
-		.clock = &f->clock,
-		.safety_margin_ms = margin_ms,
-	};
+	struct aws_rig_options opt = { .session_token = session, .separate_sqs_endpoint = true,
+				       .safety_margin_ms = margin_ms };
 	if (retry)
 		opt.retry = *retry;
-	struct cf_error err;
-	ck_assert_int_eq(cf_aws_client_new(&opt, &f->client, &err), CF_OK);
+	aws_rig_init(f, &opt);
 }
 
-static void fx_init(struct fixture *f) { fx_init_with(f, NULL, false, 0); }
-
-static void fx_clean_up(struct fixture *f)
-{
-	cf_aws_client_destroy(f->client);
-	cf_fake_transport_destroy(f->fake);
-	f->client = NULL;
-	f->fake = NULL;
-}
+static void fx_init(struct aws_rig *f) { fx_init_with(f, NULL, false, 0); }
 
 /* One DynamoDB request through cf_aws_call_many. */
-static struct cf_aws_result call_one(struct fixture *f, const char *body, int64_t deadline_ms)
+static struct cf_aws_result call_one(struct aws_rig *f, const char *body, int64_t deadline_ms)
 {
 	struct cf_aws_request req = { body, strlen(body) };
 	struct cf_aws_result res;
@@ -141,28 +45,12 @@ static struct cf_aws_result call_one(struct fixture *f, const char *body, int64_
 	return res;
 }
 
-static const char *header(const struct cf_http_request *req, const char *name)
-{
-	for (size_t i = 0; i < req->header_count; i++)
-		if (!strcasecmp(req->headers[i].name, name))
-			return req->headers[i].value;
-	return NULL;
-}
-
-static void assert_sleeps(const struct fixture *f, size_t n, const int64_t *want)
-{
-	ck_assert_uint_eq(f->clk.sleep_count, n);
-	for (size_t i = 0; i < n; i++)
-		ck_assert_msg(f->clk.sleeps[i] == want[i], "sleep %zu: %lld ms, want %lld", i, (long long)f->clk.sleeps[i],
-			      (long long)want[i]);
-}
-
 static void assert_contains(const char *s, const char *part)
 {
 	ck_assert_msg(strstr(s, part) != NULL, "\"%s\" does not contain \"%s\"", s, part);
 }
 
-static void push(struct fixture *f, long status, const char *body)
+static void push(struct aws_rig *f, long status, const char *body)
 {
 	ck_assert_int_eq(cf_fake_transport_push_body(f->fake, status, body), CF_OK);
 }
@@ -247,10 +135,9 @@ END_TEST
 
 START_TEST(test_client_new_arguments)
 {
-	struct cf_fake_transport *fake;
-	ck_assert_int_eq(cf_fake_transport_new(&fake), CF_OK);
-	struct cf_aws_config cfg = { cfg_key, cfg_secret, NULL, cfg_region, cfg_endpoint, cfg_endpoint };
-	struct cf_aws_client_options opt = { .config = &cfg, .transport = cf_fake_transport_as_transport(fake) };
+	struct aws_rig f;
+	aws_rig_init(&f, NULL);
+	struct cf_aws_client_options opt = { .config = &f.config, .transport = cf_fake_transport_as_transport(f.fake) };
 	struct cf_aws_client *c = (struct cf_aws_client *)&opt;
 	struct cf_error err;
 
@@ -274,13 +161,13 @@ START_TEST(test_client_new_arguments)
 	ck_assert_uint_eq(cf_aws_client_retry_tokens(NULL), 0);
 	ck_assert_int_eq(cf_aws_client_set_trace_id(NULL, "x"), CF_ERR_INVALID_ARG);
 	cf_aws_result_clean_up(NULL);
-	cf_fake_transport_destroy(fake);
+	aws_rig_clean_up(&f);
 }
 END_TEST
 
 START_TEST(test_call_many_arguments)
 {
-	struct fixture f;
+	struct aws_rig f;
 	fx_init(&f);
 	struct cf_aws_request req = { "{}", 2 };
 	struct cf_aws_result res;
@@ -296,14 +183,14 @@ START_TEST(test_call_many_arguments)
 	ck_assert_int_eq(err.code, CF_ERR_INVALID_ARG);
 	ck_assert_int_eq(cf_dynamodb_update_items(f.client, NULL, 1, NULL, &res, &err), CF_ERR_INVALID_ARG);
 	ck_assert_int_eq(cf_dynamodb_update_items(f.client, NULL, 0, NULL, NULL, &err), CF_OK);
-	fx_clean_up(&f);
+	aws_rig_clean_up(&f);
 }
 END_TEST
 
 /* ---- request shape ---- */
 
 /* The Authorization cf_sigv4_sign gives for `headers` and `body` at T0 with the fixture's credentials. */
-static char *expected_authorization(const struct fixture *f, const char *url, const char *service,
+static char *expected_authorization(const struct aws_rig *f, const char *url, const char *service,
 				    const struct cf_http_header *headers, size_t n, const char *body)
 {
 	struct cf_http_request req = { "POST", url, headers, n, body, strlen(body), 0 };
@@ -311,7 +198,7 @@ static char *expected_authorization(const struct fixture *f, const char *url, co
 						f->config.session_token },
 				     .region = "us-east-1",
 				     .service = service,
-				     .time_s = T0_MS / 1000 };
+				     .time_s = AR_T0_MS / 1000 };
 	struct cf_sigv4_result sig = { 0 };
 	struct cf_error err;
 	ck_assert_int_eq(cf_sigv4_sign(&req, &p, &sig, &err), CF_OK);
@@ -322,7 +209,7 @@ static char *expected_authorization(const struct fixture *f, const char *url, co
 
 START_TEST(test_request_shape_dynamodb)
 {
-	struct fixture f;
+	struct aws_rig f;
 	fx_init_with(&f, NULL, true, 0);
 	ck_assert_int_eq(cf_aws_client_set_trace_id(f.client, "Root=1-5759e988-bd862e3fe1be46a994272793;Sampled=1"),
 			 CF_OK);
@@ -346,12 +233,12 @@ START_TEST(test_request_shape_dynamodb)
 	ck_assert_uint_eq(r->header_count, 6);
 	for (size_t i = 0; i < 6; i++)
 		ck_assert_str_eq(r->headers[i].name, names[i]);
-	ck_assert_str_eq(header(r, "Content-Type"), "application/x-amz-json-1.0");
-	ck_assert_str_eq(header(r, "X-Amz-Target"), "DynamoDB_20120810.UpdateItem");
-	ck_assert_str_eq(header(r, "X-Amzn-Trace-Id"), "Root=1-5759e988-bd862e3fe1be46a994272793;Sampled=1");
-	ck_assert_str_eq(header(r, "X-Amz-Date"), "20150830T123600Z");
-	ck_assert_str_eq(header(r, "X-Amz-Security-Token"), cfg_token);
-	const char *auth = header(r, "Authorization");
+	ck_assert_str_eq(ar_header(r, "Content-Type"), "application/x-amz-json-1.0");
+	ck_assert_str_eq(ar_header(r, "X-Amz-Target"), "DynamoDB_20120810.UpdateItem");
+	ck_assert_str_eq(ar_header(r, "X-Amzn-Trace-Id"), "Root=1-5759e988-bd862e3fe1be46a994272793;Sampled=1");
+	ck_assert_str_eq(ar_header(r, "X-Amz-Date"), "20150830T123600Z");
+	ck_assert_str_eq(ar_header(r, "X-Amz-Security-Token"), AR_SESSION_TOKEN);
+	const char *auth = ar_header(r, "Authorization");
 	const char *prefix = "AWS4-HMAC-SHA256 Credential=AKIDEXAMPLE/20150830/us-east-1/dynamodb/aws4_request, "
 			     "SignedHeaders=content-type;host;x-amz-date;x-amz-security-token;x-amz-target, Signature=";
 	ck_assert_msg(!strncmp(auth, prefix, strlen(prefix)), "Authorization: %s", auth);
@@ -363,13 +250,13 @@ START_TEST(test_request_shape_dynamodb)
 	ck_assert_str_eq(auth, want);
 	free(want);
 	cf_aws_result_clean_up(&res);
-	fx_clean_up(&f);
+	aws_rig_clean_up(&f);
 }
 END_TEST
 
 START_TEST(test_request_shape_sqs_minimal)
 {
-	struct fixture f;
+	struct aws_rig f;
 	fx_init(&f);
 	const char *body = "{\"QueueUrl\":\"https://sqs.us-east-1.amazonaws.com/1/q\",\"Entries\":[]}";
 	struct cf_aws_request req = { body, strlen(body) };
@@ -384,37 +271,37 @@ START_TEST(test_request_shape_sqs_minimal)
 	ck_assert_uint_eq(r->header_count, 4);
 	for (size_t i = 0; i < 4; i++)
 		ck_assert_str_eq(r->headers[i].name, names[i]);
-	ck_assert_ptr_null(header(r, "X-Amz-Security-Token"));
-	ck_assert_ptr_null(header(r, "X-Amzn-Trace-Id"));
-	ck_assert_str_eq(header(r, "X-Amz-Target"), "AmazonSQS.SendMessageBatch");
+	ck_assert_ptr_null(ar_header(r, "X-Amz-Security-Token"));
+	ck_assert_ptr_null(ar_header(r, "X-Amzn-Trace-Id"));
+	ck_assert_str_eq(ar_header(r, "X-Amz-Target"), "AmazonSQS.SendMessageBatch");
 	struct cf_http_header h[] = { { "Content-Type", "application/x-amz-json-1.0" },
 				      { "X-Amz-Target", "AmazonSQS.SendMessageBatch" } };
 	char *want = expected_authorization(&f, "http://127.0.0.1:2/sqs/", "sqs", h, 2, body);
-	ck_assert_str_eq(header(r, "Authorization"), want);
+	ck_assert_str_eq(ar_header(r, "Authorization"), want);
 	const char *prefix = "AWS4-HMAC-SHA256 Credential=AKIDEXAMPLE/20150830/us-east-1/sqs/aws4_request, ";
 	ck_assert_msg(!strncmp(want, prefix, strlen(prefix)), "%s", want);
 	free(want);
 	cf_aws_result_clean_up(&res);
-	fx_clean_up(&f);
+	aws_rig_clean_up(&f);
 }
 END_TEST
 
 START_TEST(test_trace_id)
 {
-	struct fixture f;
+	struct aws_rig f;
 	fx_init(&f);
 	struct cf_aws_result res;
 	ck_assert_int_eq(cf_aws_client_set_trace_id(f.client, "Root=1-abc"), CF_OK);
 	res = call_one(&f, "{}", 0);
 	cf_aws_result_clean_up(&res);
-	ck_assert_str_eq(header(cf_fake_transport_request(f.fake, 0), "X-Amzn-Trace-Id"), "Root=1-abc");
+	ck_assert_str_eq(ar_header(cf_fake_transport_request(f.fake, 0), "X-Amzn-Trace-Id"), "Root=1-abc");
 
 	/* CR or LF: refused, and the previous value is dropped. */
 	ck_assert_int_eq(cf_aws_client_set_trace_id(f.client, "Root=1-abc\r\nX-Evil: 1"), CF_ERR_HEADER);
 	res = call_one(&f, "{}", 0);
 	cf_aws_result_clean_up(&res);
 	ck_assert_int_eq(res.status, CF_OK);
-	ck_assert_ptr_null(header(cf_fake_transport_request(f.fake, 1), "X-Amzn-Trace-Id"));
+	ck_assert_ptr_null(ar_header(cf_fake_transport_request(f.fake, 1), "X-Amzn-Trace-Id"));
 	ck_assert_int_eq(cf_aws_client_set_trace_id(f.client, "a\nb"), CF_ERR_HEADER);
 	ck_assert_int_eq(cf_aws_client_set_trace_id(f.client, "a\rb"), CF_ERR_HEADER);
 
@@ -423,31 +310,28 @@ START_TEST(test_trace_id)
 	ck_assert_int_eq(cf_aws_client_set_trace_id(f.client, ""), CF_OK);
 	res = call_one(&f, "{}", 0);
 	cf_aws_result_clean_up(&res);
-	ck_assert_ptr_null(header(cf_fake_transport_request(f.fake, 2), "X-Amzn-Trace-Id"));
+	ck_assert_ptr_null(ar_header(cf_fake_transport_request(f.fake, 2), "X-Amzn-Trace-Id"));
 	ck_assert_int_eq(cf_aws_client_set_trace_id(f.client, "Root=3"), CF_OK);
 	ck_assert_int_eq(cf_aws_client_set_trace_id(f.client, NULL), CF_OK);
 	res = call_one(&f, "{}", 0);
 	cf_aws_result_clean_up(&res);
-	ck_assert_ptr_null(header(cf_fake_transport_request(f.fake, 3), "X-Amzn-Trace-Id"));
-	fx_clean_up(&f);
+	ck_assert_ptr_null(ar_header(cf_fake_transport_request(f.fake, 3), "X-Amzn-Trace-Id"));
+	aws_rig_clean_up(&f);
 }
 END_TEST
 
 START_TEST(test_no_credentials)
 {
-	struct fixture f;
+	struct aws_rig f;
 	fx_init(&f);
 	f.config.access_key_id = NULL;
 	f.config.secret_access_key = NULL;
 	struct cf_aws_result res = call_one(&f, "{}", 0);
-	ck_assert_int_eq(res.status, CF_ERR_CONFIG);
-	ck_assert_int_eq(res.error_class, CF_AWS_PERMANENT);
-	ck_assert_str_eq(res.error_type, "SigningFailed");
-	ck_assert_uint_eq(res.attempts, 1);
+	ar_assert_result(&res, CF_ERR_CONFIG, CF_AWS_PERMANENT, "SigningFailed", 1);
 	ck_assert_ptr_null(res.body);
 	ck_assert_uint_eq(cf_fake_transport_request_count(f.fake), 0);
 	cf_aws_result_clean_up(&res);
-	fx_clean_up(&f);
+	aws_rig_clean_up(&f);
 }
 END_TEST
 
@@ -481,7 +365,7 @@ START_TEST(test_error_bodies)
 		{ 400, "{\"__type\":42,\"message\":7}", "HTTP400", "HTTP status 400", CF_AWS_PERMANENT },
 	};
 	for (size_t i = 0; i < sizeof(cases) / sizeof(*cases); i++) {
-		struct fixture f;
+		struct aws_rig f;
 		fx_init(&f);
 		push(&f, cases[i].status, cases[i].body);
 		struct cf_aws_result res = call_one(&f, "{}", 0);
@@ -497,14 +381,14 @@ START_TEST(test_error_bodies)
 		ck_assert_uint_eq(cf_fake_transport_request_count(f.fake), 1);
 		ck_assert_uint_eq(cf_aws_client_retry_tokens(f.client), 500);
 		cf_aws_result_clean_up(&res);
-		fx_clean_up(&f);
+		aws_rig_clean_up(&f);
 	}
 }
 END_TEST
 
 START_TEST(test_long_error_message_truncated)
 {
-	struct fixture f;
+	struct aws_rig f;
 	fx_init(&f);
 	char body[700];
 	char msg[501];
@@ -516,24 +400,21 @@ START_TEST(test_long_error_message_truncated)
 	ck_assert_uint_eq(strlen(res.error_message), sizeof(res.error_message) - 1);
 	ck_assert_int_eq(res.error_message[0], 'm');
 	cf_aws_result_clean_up(&res);
-	fx_clean_up(&f);
+	aws_rig_clean_up(&f);
 }
 END_TEST
 
 START_TEST(test_success_bodies)
 {
-	struct fixture f;
+	struct aws_rig f;
 	fx_init(&f);
 	push(&f, 200, "");
 	push(&f, 200, "{\"Attributes\":{\"cartProductStatus\":{\"S\":\"ORDERED\"}}}");
 	struct cf_aws_result res = call_one(&f, "{}", 0);
-	ck_assert_int_eq(res.status, CF_OK);
-	ck_assert_int_eq(res.error_class, CF_AWS_OK);
+	ar_assert_result(&res, CF_OK, CF_AWS_OK, "", 1);
 	ck_assert_int_eq(res.http_status, 200);
-	ck_assert_uint_eq(res.attempts, 1);
 	ck_assert_uint_eq(res.body_len, 2);
 	ck_assert_str_eq(res.body, "{}");
-	ck_assert_str_eq(res.error_type, "");
 	ck_assert_str_eq(res.error_message, "");
 	cf_aws_result_clean_up(&res);
 	ck_assert_ptr_null(res.body);
@@ -543,11 +424,11 @@ START_TEST(test_success_bodies)
 	ck_assert_str_eq(res.body, "{\"Attributes\":{\"cartProductStatus\":{\"S\":\"ORDERED\"}}}");
 	ck_assert_uint_eq(res.body_len, strlen(res.body));
 	cf_aws_result_clean_up(&res);
-	fx_clean_up(&f);
+	aws_rig_clean_up(&f);
 }
 END_TEST
 
-static void push_with_crc(struct fixture *f, const char *body, const char *crc)
+static void push_with_crc(struct aws_rig *f, const char *body, const char *crc)
 {
 	struct cf_http_header h = { "x-amz-crc32", crc };
 	struct cf_fake_response r = { 200, &h, 1, body, strlen(body) };
@@ -556,7 +437,7 @@ static void push_with_crc(struct fixture *f, const char *body, const char *crc)
 
 START_TEST(test_crc_mismatch_retried)
 {
-	struct fixture f;
+	struct aws_rig f;
 	fx_init(&f);
 	/* Bad, then good: the retry succeeds. */
 	push_with_crc(&f, "{}", "12345");
@@ -565,23 +446,20 @@ START_TEST(test_crc_mismatch_retried)
 	ck_assert_int_eq(res.status, CF_OK);
 	ck_assert_uint_eq(res.attempts, 2);
 	ck_assert_str_eq(res.body, "{}");
-	assert_sleeps(&f, 1, (const int64_t[]){ 50 });
+	ar_assert_sleeps(&f.clk, 1, (const int64_t[]){ 50 });
 	cf_aws_result_clean_up(&res);
 
 	/* Bad three times: CF_ERR_CRC. */
 	for (int i = 0; i < 3; i++)
 		push_with_crc(&f, "{}", "garbage");
 	res = call_one(&f, "{}", 0);
-	ck_assert_int_eq(res.status, CF_ERR_CRC);
-	ck_assert_int_eq(res.error_class, CF_AWS_TRANSIENT);
-	ck_assert_str_eq(res.error_type, "CRC32CheckFailed");
+	ar_assert_result(&res, CF_ERR_CRC, CF_AWS_TRANSIENT, "CRC32CheckFailed", 3);
 	ck_assert_int_eq(res.http_status, 200);
-	ck_assert_uint_eq(res.attempts, 3);
 	ck_assert_ptr_null(res.body);
 	ck_assert_uint_eq(cf_fake_transport_request_count(f.fake), 5);
-	assert_sleeps(&f, 3, (const int64_t[]){ 50, 50, 100 });
+	ar_assert_sleeps(&f.clk, 3, (const int64_t[]){ 50, 50, 100 });
 	cf_aws_result_clean_up(&res);
-	fx_clean_up(&f);
+	aws_rig_clean_up(&f);
 }
 END_TEST
 
@@ -589,117 +467,120 @@ END_TEST
 
 START_TEST(test_throttling_then_success)
 {
-	struct fixture f;
+	struct aws_rig f;
 	fx_init(&f);
 	ck_assert_int_eq(cf_fake_transport_fail_call(f.fake, 1, CF_FAKE_FAIL_THROTTLING), CF_OK);
 	struct cf_aws_result res = call_one(&f, "{\"k\":1}", 0);
-	ck_assert_int_eq(res.status, CF_OK);
-	ck_assert_int_eq(res.error_class, CF_AWS_OK);
-	ck_assert_uint_eq(res.attempts, 2);
-	ck_assert_str_eq(res.error_type, "");
+	ar_assert_result(&res, CF_OK, CF_AWS_OK, "", 2);
 	ck_assert_uint_eq(cf_fake_transport_request_count(f.fake), 2);
-	assert_sleeps(&f, 1, (const int64_t[]){ 50 });
+	ar_assert_sleeps(&f.clk, 1, (const int64_t[]){ 50 });
 	/* Both attempts carried the same body, each freshly signed. */
 	for (size_t i = 0; i < 2; i++) {
 		const struct cf_http_request *r = cf_fake_transport_request(f.fake, i);
 		ck_assert_str_eq(r->body, "{\"k\":1}");
-		ck_assert_ptr_nonnull(header(r, "Authorization"));
+		ck_assert_ptr_nonnull(ar_header(r, "Authorization"));
 	}
 	ck_assert_uint_eq(cf_aws_client_retry_tokens(f.client), 500 - 5 + 1);
 	cf_aws_result_clean_up(&res);
-	fx_clean_up(&f);
+	aws_rig_clean_up(&f);
 }
 END_TEST
 
 START_TEST(test_throttled_out_of_attempts)
 {
-	struct fixture f;
+	struct aws_rig f;
 	fx_init(&f);
 	ck_assert_int_eq(cf_fake_transport_fail_from_call(f.fake, 1, CF_FAKE_FAIL_THROTTLING), CF_OK);
 	struct cf_aws_result res = call_one(&f, "{}", 0);
-	ck_assert_int_eq(res.status, CF_ERR_AWS);
-	ck_assert_int_eq(res.error_class, CF_AWS_THROTTLING);
-	ck_assert_str_eq(res.error_type, "ThrottlingException");
+	ar_assert_result(&res, CF_ERR_AWS, CF_AWS_THROTTLING, "ThrottlingException", 3);
 	assert_contains(res.error_message, "Rate exceeded");
 	ck_assert_int_eq(res.http_status, 400);
-	ck_assert_uint_eq(res.attempts, 3);
 	cf_aws_result_clean_up(&res);
-	fx_clean_up(&f);
+	aws_rig_clean_up(&f);
 }
 END_TEST
 
 START_TEST(test_three_500s)
 {
-	struct fixture f;
+	struct aws_rig f;
 	fx_init(&f);
 	ck_assert_int_eq(cf_fake_transport_fail_from_call(f.fake, 1, CF_FAKE_FAIL_5XX), CF_OK);
 	struct cf_aws_result res = call_one(&f, "{}", 0);
-	ck_assert_int_eq(res.status, CF_ERR_AWS);
-	ck_assert_int_eq(res.error_class, CF_AWS_TRANSIENT);
+	ar_assert_result(&res, CF_ERR_AWS, CF_AWS_TRANSIENT, "InternalFailure", 3);
 	ck_assert_int_eq(res.http_status, 500);
-	ck_assert_str_eq(res.error_type, "InternalFailure");
 	assert_contains(res.error_message, "The request processing has failed");
 	assert_contains(res.error_message, "out of attempts");
-	ck_assert_uint_eq(res.attempts, 3);
 	ck_assert_ptr_null(res.body);
 	ck_assert_uint_eq(cf_fake_transport_request_count(f.fake), 3);
-	assert_sleeps(&f, 2, (const int64_t[]){ 50, 100 });
+	ar_assert_sleeps(&f.clk, 2, (const int64_t[]){ 50, 100 });
 	ck_assert_uint_eq(cf_aws_client_retry_tokens(f.client), 490);
 	cf_aws_result_clean_up(&res);
-	fx_clean_up(&f);
+	aws_rig_clean_up(&f);
 }
 END_TEST
 
 START_TEST(test_backoff_growth_and_cap)
 {
-	struct fixture f;
+	struct aws_rig f;
 	struct cf_retry_policy retry = { .max_attempts = 6, .base_delay_ms = 100, .max_backoff_ms = 300 };
 	fx_init_with(&f, &retry, false, 0);
 	ck_assert_int_eq(cf_fake_transport_fail_from_call(f.fake, 1, CF_FAKE_FAIL_5XX), CF_OK);
 	struct cf_aws_result res = call_one(&f, "{}", 0);
 	ck_assert_uint_eq(res.attempts, 6);
-	assert_sleeps(&f, 5, (const int64_t[]){ 50, 100, 150, 150, 150 });
+	ar_assert_sleeps(&f.clk, 5, (const int64_t[]){ 50, 100, 150, 150, 150 });
 	cf_aws_result_clean_up(&res);
 
 	/* The jitter scales the capped delay: random 0.25 of 100, 200. */
 	f.clk.sleep_count = 0;
 	f.clk.random = 0.25;
-	struct cf_retry_policy three = { .max_attempts = 3 };
-	cf_aws_client_destroy(f.client);
-	struct cf_aws_client_options opt = { .config = &f.config, .transport = { &spy_methods, &f.spy }, .clock = &f.clock,
-					     .retry = three };
-	struct cf_error err;
-	ck_assert_int_eq(cf_aws_client_new(&opt, &f.client, &err), CF_OK);
+	aws_rig_new_client(&f, &(struct cf_retry_policy){ .max_attempts = 3 });
 	res = call_one(&f, "{}", 0);
 	ck_assert_uint_eq(res.attempts, 3);
-	assert_sleeps(&f, 2, (const int64_t[]){ 25, 50 });
+	ar_assert_sleeps(&f.clk, 2, (const int64_t[]){ 25, 50 });
 	cf_aws_result_clean_up(&res);
-	fx_clean_up(&f);
+	aws_rig_clean_up(&f);
 }
 END_TEST
 
 START_TEST(test_permanent_not_retried)
 {
-	struct fixture f;
+	struct aws_rig f;
 	fx_init(&f);
 	push(&f, 400, "{\"__type\":\"com.amazonaws.dynamodb.v20120810#ResourceNotFoundException\",\"message\":\"no table\"}");
 	struct cf_aws_result res = call_one(&f, "{}", 0);
-	ck_assert_int_eq(res.status, CF_ERR_AWS);
-	ck_assert_int_eq(res.error_class, CF_AWS_PERMANENT);
-	ck_assert_str_eq(res.error_type, "ResourceNotFoundException");
+	ar_assert_result(&res, CF_ERR_AWS, CF_AWS_PERMANENT, "ResourceNotFoundException", 1);
 	ck_assert_str_eq(res.error_message, "no table");
-	ck_assert_uint_eq(res.attempts, 1);
 	ck_assert_uint_eq(cf_fake_transport_request_count(f.fake), 1);
 	ck_assert_uint_eq(f.clk.sleep_count, 0);
 	ck_assert_uint_eq(cf_aws_client_retry_tokens(f.client), 500);
 	cf_aws_result_clean_up(&res);
-	fx_clean_up(&f);
+	aws_rig_clean_up(&f);
 }
 END_TEST
 
+/*
+ * On a fresh rig whose every call fails with `failure`: one call ends with `status`, transient, no HTTP
+ * status, `type`, a message holding `message_part`, after three attempts. Returns the retry tokens left.
+ */
+static unsigned every_call_fails(enum cf_fake_failure failure, enum cf_status status, const char *type,
+				 const char *message_part)
+{
+	struct aws_rig f;
+	fx_init(&f);
+	ck_assert_int_eq(cf_fake_transport_fail_from_call(f.fake, 1, failure), CF_OK);
+	struct cf_aws_result res = call_one(&f, "{}", 0);
+	ar_assert_result(&res, status, CF_AWS_TRANSIENT, type, 3);
+	ck_assert_int_eq(res.http_status, 0);
+	assert_contains(res.error_message, message_part);
+	unsigned tokens = cf_aws_client_retry_tokens(f.client);
+	cf_aws_result_clean_up(&res);
+	aws_rig_clean_up(&f);
+	return tokens;
+}
+
 START_TEST(test_transport_errors_retried)
 {
-	struct fixture f;
+	struct aws_rig f;
 	fx_init(&f);
 	ck_assert_int_eq(cf_fake_transport_fail_call(f.fake, 1, CF_FAKE_FAIL_TRANSPORT), CF_OK);
 	ck_assert_int_eq(cf_fake_transport_fail_call(f.fake, 2, CF_FAKE_FAIL_TIMEOUT), CF_OK);
@@ -707,43 +588,23 @@ START_TEST(test_transport_errors_retried)
 	ck_assert_int_eq(res.status, CF_OK);
 	ck_assert_uint_eq(res.attempts, 3);
 	ck_assert_int_eq(res.http_status, 200);
-	assert_sleeps(&f, 2, (const int64_t[]){ 50, 100 });
+	ar_assert_sleeps(&f.clk, 2, (const int64_t[]){ 50, 100 });
 	/* Timeouts and transport errors cost 10 tokens each. */
 	ck_assert_uint_eq(cf_aws_client_retry_tokens(f.client), 500 - 10 - 10 + 1);
 	cf_aws_result_clean_up(&res);
-	fx_clean_up(&f);
+	aws_rig_clean_up(&f);
 
-	fx_init(&f);
-	ck_assert_int_eq(cf_fake_transport_fail_from_call(f.fake, 1, CF_FAKE_FAIL_TRANSPORT), CF_OK);
-	res = call_one(&f, "{}", 0);
-	ck_assert_int_eq(res.status, CF_ERR_TRANSPORT);
-	ck_assert_int_eq(res.error_class, CF_AWS_TRANSIENT);
-	ck_assert_int_eq(res.http_status, 0);
-	ck_assert_str_eq(res.error_type, "TransportError");
-	assert_contains(res.error_message, "connection reset (scripted)");
-	ck_assert_uint_eq(res.attempts, 3);
-	ck_assert_uint_eq(cf_aws_client_retry_tokens(f.client), 480);
-	cf_aws_result_clean_up(&res);
-	fx_clean_up(&f);
-
-	fx_init(&f);
-	ck_assert_int_eq(cf_fake_transport_fail_from_call(f.fake, 1, CF_FAKE_FAIL_TIMEOUT), CF_OK);
-	res = call_one(&f, "{}", 0);
-	ck_assert_int_eq(res.status, CF_ERR_TIMEOUT);
-	ck_assert_int_eq(res.error_class, CF_AWS_TRANSIENT);
-	ck_assert_int_eq(res.http_status, 0);
-	ck_assert_str_eq(res.error_type, "Timeout");
-	assert_contains(res.error_message, "timed out (scripted)");
-	ck_assert_uint_eq(res.attempts, 3);
-	cf_aws_result_clean_up(&res);
-	fx_clean_up(&f);
+	ck_assert_uint_eq(every_call_fails(CF_FAKE_FAIL_TRANSPORT, CF_ERR_TRANSPORT, "TransportError",
+					   "connection reset (scripted)"),
+			  480);
+	every_call_fails(CF_FAKE_FAIL_TIMEOUT, CF_ERR_TIMEOUT, "Timeout", "timed out (scripted)");
 }
 END_TEST
 
 START_TEST(test_batch_failure_not_retried)
 {
 	/* A transport failure other than a timeout or transport error (here a whole batch refused) is permanent. */
-	struct fixture f;
+	struct aws_rig f;
 	fx_init(&f);
 	f.spy.fail_batch_with = CF_ERR_NOMEM;
 	struct cf_aws_result res = call_one(&f, "{}", 0);
@@ -753,13 +614,13 @@ START_TEST(test_batch_failure_not_retried)
 	ck_assert_uint_eq(f.spy.batches, 1);
 	ck_assert_uint_eq(f.clk.sleep_count, 0);
 	cf_aws_result_clean_up(&res);
-	fx_clean_up(&f);
+	aws_rig_clean_up(&f);
 }
 END_TEST
 
 START_TEST(test_mixed_batch)
 {
-	struct fixture f;
+	struct aws_rig f;
 	fx_init(&f);
 	ck_assert_int_eq(cf_fake_transport_fail_call(f.fake, 2, CF_FAKE_FAIL_THROTTLING), CF_OK);
 	push(&f, 200, "{\"n\":0}");
@@ -783,12 +644,12 @@ START_TEST(test_mixed_batch)
 	/* Calls: i0, i1 (throttled), i2, i3, then i1 again. */
 	ck_assert_uint_eq(cf_fake_transport_request_count(f.fake), 5);
 	ck_assert_str_eq(cf_fake_transport_request(f.fake, 4)->body, "{\"i\":1}");
-	assert_sleeps(&f, 1, (const int64_t[]){ 50 });
+	ar_assert_sleeps(&f.clk, 1, (const int64_t[]){ 50 });
 	ck_assert_uint_eq(f.spy.batches, 2);
 	ck_assert_uint_eq(f.spy.last_count, 1);
 	for (int i = 0; i < 4; i++)
 		cf_aws_result_clean_up(&res[i]);
-	fx_clean_up(&f);
+	aws_rig_clean_up(&f);
 }
 END_TEST
 
@@ -796,7 +657,7 @@ END_TEST
 
 START_TEST(test_retry_quota)
 {
-	struct fixture f;
+	struct aws_rig f;
 	struct cf_retry_policy retry = { .quota_capacity = 10, .retry_cost = 5 };
 	fx_init_with(&f, &retry, false, 0);
 	ck_assert_uint_eq(cf_aws_client_retry_tokens(f.client), 10);
@@ -808,7 +669,7 @@ START_TEST(test_retry_quota)
 	ck_assert_uint_eq(cf_aws_client_retry_tokens(f.client), 0);
 	ck_assert_ptr_null(strstr(res.error_message, "retry quota exhausted"));
 	cf_aws_result_clean_up(&res);
-	assert_sleeps(&f, 2, (const int64_t[]){ 50, 100 });
+	ar_assert_sleeps(&f.clk, 2, (const int64_t[]){ 50, 100 });
 
 	/* Later failures are not retried, and nothing waits for a retry that will not happen. */
 	for (int i = 0; i < 3; i++) {
@@ -830,13 +691,13 @@ START_TEST(test_retry_quota)
 		cf_aws_result_clean_up(&res);
 		ck_assert_uint_eq(cf_aws_client_retry_tokens(f.client), i < 10 ? i : 10);
 	}
-	fx_clean_up(&f);
+	aws_rig_clean_up(&f);
 }
 END_TEST
 
 START_TEST(test_retry_quota_shared_by_requests)
 {
-	struct fixture f;
+	struct aws_rig f;
 	struct cf_retry_policy retry = { .quota_capacity = 10, .retry_cost = 5 };
 	fx_init_with(&f, &retry, false, 0);
 	ck_assert_int_eq(cf_fake_transport_fail_from_call(f.fake, 1, CF_FAKE_FAIL_5XX), CF_OK);
@@ -854,14 +715,14 @@ START_TEST(test_retry_quota_shared_by_requests)
 	}
 	ck_assert_uint_eq(cf_fake_transport_request_count(f.fake), 5);
 	ck_assert_uint_eq(cf_aws_client_retry_tokens(f.client), 0);
-	assert_sleeps(&f, 1, (const int64_t[]){ 50 });
-	fx_clean_up(&f);
+	ar_assert_sleeps(&f.clk, 1, (const int64_t[]){ 50 });
+	aws_rig_clean_up(&f);
 }
 END_TEST
 
 START_TEST(test_retry_quota_timeout_cost)
 {
-	struct fixture f;
+	struct aws_rig f;
 	struct cf_retry_policy retry = { .quota_capacity = 10, .retry_cost = 5, .timeout_retry_cost = 10 };
 	fx_init_with(&f, &retry, false, 0);
 	ck_assert_int_eq(cf_fake_transport_fail_from_call(f.fake, 1, CF_FAKE_FAIL_TIMEOUT), CF_OK);
@@ -870,9 +731,9 @@ START_TEST(test_retry_quota_timeout_cost)
 	ck_assert_uint_eq(res.attempts, 2);
 	assert_contains(res.error_message, "retry quota exhausted");
 	ck_assert_uint_eq(cf_aws_client_retry_tokens(f.client), 0);
-	assert_sleeps(&f, 1, (const int64_t[]){ 50 });
+	ar_assert_sleeps(&f.clk, 1, (const int64_t[]){ 50 });
 	cf_aws_result_clean_up(&res);
-	fx_clean_up(&f);
+	aws_rig_clean_up(&f);
 }
 END_TEST
 
@@ -880,16 +741,13 @@ END_TEST
 
 START_TEST(test_deadline_already_past)
 {
-	struct fixture f;
+	struct aws_rig f;
 	fx_init(&f);
-	int64_t deadlines[] = { T0_MS - 1000, T0_MS, T0_MS + 500, T0_MS + 400 }; /* the margin is 500 ms */
+	int64_t deadlines[] = { AR_T0_MS - 1000, AR_T0_MS, AR_T0_MS + 500, AR_T0_MS + 400 }; /* the margin is 500 ms */
 	for (size_t i = 0; i < 4; i++) {
 		struct cf_aws_result res = call_one(&f, "{}", deadlines[i]);
-		ck_assert_int_eq(res.status, CF_ERR_TIMEOUT);
-		ck_assert_int_eq(res.error_class, CF_AWS_TRANSIENT);
-		ck_assert_str_eq(res.error_type, "Timeout");
+		ar_assert_result(&res, CF_ERR_TIMEOUT, CF_AWS_TRANSIENT, "Timeout", 0);
 		assert_contains(res.error_message, "deadline");
-		ck_assert_uint_eq(res.attempts, 0);
 		ck_assert_int_eq(res.http_status, 0);
 		ck_assert_ptr_null(res.body);
 		cf_aws_result_clean_up(&res);
@@ -901,7 +759,7 @@ START_TEST(test_deadline_already_past)
 
 	/* Through the DynamoDB client as well. */
 	struct cf_update_request u[2] = { { .body = "{}", .body_len = 2 }, { .body = "{}", .body_len = 2 } };
-	struct cf_dynamodb_options opt = { .deadline_ms = T0_MS };
+	struct cf_dynamodb_options opt = { .deadline_ms = AR_T0_MS };
 	struct cf_aws_result res[2];
 	struct cf_error err;
 	ck_assert_int_eq(cf_dynamodb_update_items(f.client, u, 2, &opt, res, &err), CF_OK);
@@ -910,46 +768,43 @@ START_TEST(test_deadline_already_past)
 		cf_aws_result_clean_up(&res[i]);
 	}
 	ck_assert_uint_eq(cf_fake_transport_request_count(f.fake), 0);
-	fx_clean_up(&f);
+	aws_rig_clean_up(&f);
 }
 END_TEST
 
 START_TEST(test_deadline_leaves_no_time_for_backoff)
 {
-	struct fixture f;
+	struct aws_rig f;
 	fx_init(&f);
 	ck_assert_int_eq(cf_fake_transport_fail_from_call(f.fake, 1, CF_FAKE_FAIL_5XX), CF_OK);
 	/* 40 ms usable after the 500 ms margin; the first backoff is 50 ms. */
-	struct cf_aws_result res = call_one(&f, "{}", T0_MS + 540);
-	ck_assert_int_eq(res.status, CF_ERR_AWS);
-	ck_assert_int_eq(res.error_class, CF_AWS_TRANSIENT);
-	ck_assert_str_eq(res.error_type, "InternalFailure");
+	struct cf_aws_result res = call_one(&f, "{}", AR_T0_MS + 540);
+	ar_assert_result(&res, CF_ERR_AWS, CF_AWS_TRANSIENT, "InternalFailure", 1);
 	assert_contains(res.error_message, "no time left to retry");
-	ck_assert_uint_eq(res.attempts, 1);
 	ck_assert_uint_eq(cf_fake_transport_request_count(f.fake), 1);
 	ck_assert_int_eq(cf_fake_transport_request(f.fake, 0)->timeout_ms, 40);
 	ck_assert_uint_eq(f.clk.sleep_count, 0);
 	/* No retry happened, so no retry token was spent. */
 	ck_assert_uint_eq(cf_aws_client_retry_tokens(f.client), 500);
 	cf_aws_result_clean_up(&res);
-	fx_clean_up(&f);
+	aws_rig_clean_up(&f);
 }
 END_TEST
 
 START_TEST(test_deadline_with_room_to_retry)
 {
-	struct fixture f;
+	struct aws_rig f;
 	fx_init_with(&f, NULL, false, 100);
 	ck_assert_int_eq(cf_fake_transport_fail_call(f.fake, 1, CF_FAKE_FAIL_5XX), CF_OK);
 	ck_assert_int_eq(cf_fake_transport_fail_call(f.fake, 2, CF_FAKE_FAIL_5XX), CF_OK);
 	/* 1000 ms usable after a 100 ms margin: tries at T0, T0+50 and T0+150, each timeout what is left. */
-	struct cf_aws_result res = call_one(&f, "{}", T0_MS + 1100);
+	struct cf_aws_result res = call_one(&f, "{}", AR_T0_MS + 1100);
 	ck_assert_int_eq(res.status, CF_OK);
 	ck_assert_uint_eq(res.attempts, 3);
 	ck_assert_int_eq(cf_fake_transport_request(f.fake, 0)->timeout_ms, 1000);
 	ck_assert_int_eq(cf_fake_transport_request(f.fake, 1)->timeout_ms, 950);
 	ck_assert_int_eq(cf_fake_transport_request(f.fake, 2)->timeout_ms, 850);
-	assert_sleeps(&f, 2, (const int64_t[]){ 50, 100 });
+	ar_assert_sleeps(&f.clk, 2, (const int64_t[]){ 50, 100 });
 	cf_aws_result_clean_up(&res);
 
 	/* A deadline that allows the first retry but not the second. */
@@ -960,9 +815,9 @@ START_TEST(test_deadline_with_room_to_retry)
 	ck_assert_int_eq(res.status, CF_ERR_AWS);
 	ck_assert_uint_eq(res.attempts, 2);
 	assert_contains(res.error_message, "no time left to retry");
-	assert_sleeps(&f, 1, (const int64_t[]){ 50 });
+	ar_assert_sleeps(&f.clk, 1, (const int64_t[]){ 50 });
 	cf_aws_result_clean_up(&res);
-	fx_clean_up(&f);
+	aws_rig_clean_up(&f);
 }
 END_TEST
 
@@ -970,7 +825,7 @@ END_TEST
 
 START_TEST(test_max_in_flight)
 {
-	struct fixture f;
+	struct aws_rig f;
 	fx_init(&f);
 	struct cf_aws_request reqs[23];
 	struct cf_update_request u[23];
@@ -1005,66 +860,44 @@ START_TEST(test_max_in_flight)
 	}
 	ck_assert_uint_eq(f.spy.batches, 4);
 	ck_assert_uint_eq(cf_fake_transport_request_count(f.fake), 4 * 23);
-	fx_clean_up(&f);
+	aws_rig_clean_up(&f);
 }
 END_TEST
 
 /* ---- allocation failures ---- */
 
+static void alloc_round(struct aws_rig *f, long n, void *user)
+{
+	(void)user;
+	if (cf_fake_transport_fail_call(f->fake, 2, CF_FAKE_FAIL_5XX) != CF_OK ||
+	    cf_fake_transport_push_body(f->fake, 200, "{\"a\":1}") != CF_OK)
+		return;
+	if (cf_aws_client_set_trace_id(f->client, "Root=1-abc") != CF_OK)
+		return;
+	struct cf_aws_request reqs[3] = { { "{\"i\":0}", 7 }, { "{\"i\":1}", 7 }, { "{\"i\":2}", 7 } };
+	struct cf_aws_result res[3];
+	memset(res, 0, sizeof(res));
+	enum cf_status st = cf_aws_call_many(f->client, CF_AWS_DYNAMODB, DDB_TARGET, reqs, 3, 2, 0, res);
+	if (st == CF_OK) {
+		for (int i = 0; i < 3; i++) {
+			if (!ts_alloc_failed())
+				ck_assert_msg(res[i].status == CF_OK, "n=%ld: result %d: %s", n, i, res[i].error_message);
+			if (res[i].status == CF_OK)
+				ck_assert_ptr_nonnull(res[i].body);
+			else
+				ck_assert_ptr_null(res[i].body);
+		}
+	} else {
+		ck_assert_msg(st == CF_ERR_NOMEM, "n=%ld: status %d", n, (int)st);
+	}
+	for (int i = 0; i < 3; i++)
+		cf_aws_result_clean_up(&res[i]);
+}
+
 START_TEST(test_alloc_failures)
 {
-	long n;
-	for (n = 0;; n++) {
-		ts_alloc_install(n);
-		struct fixture f;
-		memset(&f, 0, sizeof(f));
-		f.clk = (struct test_clock){ .now_ms = T0_MS, .random = 0.5 };
-		f.clock = (struct cf_clock){ tc_now, tc_sleep, tc_random, &f.clk };
-		f.config = (struct cf_aws_config){ cfg_key, cfg_secret, cfg_token, cfg_region, cfg_sqs_endpoint, cfg_endpoint };
-		struct cf_aws_result res[3];
-		memset(res, 0, sizeof(res));
-		if (cf_fake_transport_new(&f.fake) != CF_OK)
-			goto out;
-		if (cf_fake_transport_fail_call(f.fake, 2, CF_FAKE_FAIL_5XX) != CF_OK ||
-		    cf_fake_transport_push_body(f.fake, 200, "{\"a\":1}") != CF_OK)
-			goto out;
-		struct cf_aws_client_options opt = { .config = &f.config,
-						     .transport = cf_fake_transport_as_transport(f.fake),
-						     .clock = &f.clock };
-		struct cf_error err;
-		if (cf_aws_client_new(&opt, &f.client, &err) != CF_OK) {
-			ck_assert_int_eq(err.code, CF_ERR_NOMEM);
-			goto out;
-		}
-		if (cf_aws_client_set_trace_id(f.client, "Root=1-abc") != CF_OK)
-			goto out;
-		struct cf_aws_request reqs[3] = { { "{\"i\":0}", 7 }, { "{\"i\":1}", 7 }, { "{\"i\":2}", 7 } };
-		enum cf_status st = cf_aws_call_many(f.client, CF_AWS_DYNAMODB, DDB_TARGET, reqs, 3, 2, 0, res);
-		if (st == CF_OK) {
-			for (int i = 0; i < 3; i++) {
-				if (!ts_alloc_failed())
-					ck_assert_msg(res[i].status == CF_OK, "n=%ld: result %d: %s", n, i,
-						      res[i].error_message);
-				if (res[i].status == CF_OK)
-					ck_assert_ptr_nonnull(res[i].body);
-				else
-					ck_assert_ptr_null(res[i].body);
-			}
-		} else {
-			ck_assert_msg(st == CF_ERR_NOMEM, "n=%ld: status %d", n, (int)st);
-		}
-	out:
-		for (int i = 0; i < 3; i++)
-			cf_aws_result_clean_up(&res[i]);
-		cf_aws_client_destroy(f.client);
-		cf_fake_transport_destroy(f.fake);
-		bool failed = ts_alloc_failed();
-		ck_assert_msg(ts_alloc_live() == 0, "n=%ld: %ld blocks leaked", n, ts_alloc_live());
-		ts_alloc_uninstall();
-		if (!failed)
-			break;
-	}
-	ck_assert_int_gt(n, 10);
+	const struct aws_rig_options opt = { .session_token = true, .separate_sqs_endpoint = true };
+	ck_assert_int_gt(aws_rig_alloc_failures(&opt, alloc_round, NULL), 10);
 }
 END_TEST
 

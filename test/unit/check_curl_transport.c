@@ -10,10 +10,10 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "cartflow/alloc.h"
 #include "cartflow/curl_transport.h"
 #include "cartflow/transport.h"
 #include "http_test_server.h"
+#include "test_support.h"
 #include "transport/curl_transport_internal.h"
 
 static struct test_server *srv;
@@ -463,47 +463,8 @@ END_TEST
 
 /* ---- allocation failures inside the transport (curl's own allocations are not ours to fail) ---- */
 
-static long alloc_budget = -1;
-static long alloc_live;
-
-static void *t_malloc(size_t n, void *user)
-{
-	(void)user;
-	if (alloc_budget == 0)
-		return NULL;
-	if (alloc_budget > 0)
-		alloc_budget--;
-	void *p = malloc(n);
-	if (p)
-		alloc_live++;
-	return p;
-}
-
-static void *t_realloc(void *p, size_t n, void *user)
-{
-	(void)user;
-	if (alloc_budget == 0)
-		return NULL;
-	if (alloc_budget > 0)
-		alloc_budget--;
-	void *q = realloc(p, n);
-	if (q && !p)
-		alloc_live++;
-	return q;
-}
-
-static void t_free(void *p, void *user)
-{
-	(void)user;
-	if (p) {
-		alloc_live--;
-		free(p);
-	}
-}
-
 START_TEST(test_alloc_failure)
 {
-	static const struct cf_allocator failing = { t_malloc, t_realloc, t_free, NULL };
 	char url[128];
 	test_server_url(srv, "/echo", url, sizeof(url));
 	static const struct cf_http_header h[] = { { "X-Amz-Date", "20240101T000000Z" }, { "X-Empty", "" } };
@@ -512,9 +473,7 @@ START_TEST(test_alloc_failure)
 	bool completed = false;
 	for (long budget = 0; !completed; budget++) {
 		ck_assert_int_lt(budget, 1000);
-		alloc_budget = budget;
-		alloc_live = 0;
-		cf_set_allocator(&failing);
+		ts_alloc_install_budget(budget);
 		struct cf_transport x;
 		struct cf_error err;
 		enum cf_status st = cf_curl_transport_new(NULL, &x, &err);
@@ -538,8 +497,8 @@ START_TEST(test_alloc_failure)
 			ck_assert_int_eq(st, CF_ERR_NOMEM);
 			ck_assert_int_eq(err.code, CF_ERR_NOMEM);
 		}
-		ck_assert_int_eq(alloc_live, 0);
-		cf_set_allocator(NULL);
+		ck_assert_int_eq(ts_alloc_live(), 0);
+		ts_alloc_uninstall();
 		completed = st == CF_OK;
 	}
 }
@@ -569,11 +528,8 @@ int main(void)
 	tcase_add_test(tc, test_options_and_ca_bundle);
 	tcase_add_test(tc, test_alloc_failure);
 	suite_add_tcase(s, tc);
-	SRunner *sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	int failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
+	int status = ts_run_suite(s);
 	/* The library never calls this; a program that wants a clean valgrind report does, last. */
 	curl_global_cleanup();
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return status;
 }

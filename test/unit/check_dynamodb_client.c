@@ -10,54 +10,16 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
 
+#include "aws_rig.h"
 #include "cartflow/aws_client.h"
-#include "cartflow/clock.h"
 #include "cartflow/dynamodb_client.h"
 #include "cartflow/fake_transport.h"
 #include "cartflow/transport.h"
 #include "cartflow/update_item.h"
 #include "test_support.h"
 
-#define T0_MS INT64_C(1440938160000) /* 2015-08-30T12:36:00Z */
-
-/* ---- deterministic clock ---- */
-
-struct test_clock {
-	int64_t now_ms;
-	int64_t sleeps[64];
-	size_t sleep_count;
-	double random;
-};
-
-static int64_t tc_now(void *user) { return ((struct test_clock *)user)->now_ms; }
-
-static void tc_sleep(int64_t ms, void *user)
-{
-	struct test_clock *c = user;
-	ck_assert_uint_lt(c->sleep_count, 64);
-	c->sleeps[c->sleep_count++] = ms;
-	c->now_ms += ms;
-}
-
-static double tc_random(void *user) { return ((struct test_clock *)user)->random; }
-
 /* ---- a fake DynamoDB ---- */
-
-/* Parse `len` bytes of JSON (not NUL-terminated: the request body is borrowed as is). NULL if invalid. */
-static struct json_object *parse_n(const char *text, size_t len)
-{
-	struct json_tokener *tok = json_tokener_new();
-	ck_assert_ptr_nonnull(tok);
-	struct json_object *root = json_tokener_parse_ex(tok, text, (int)len);
-	if (json_tokener_get_error(tok) != json_tokener_success) {
-		json_object_put(root);
-		root = NULL;
-	}
-	json_tokener_free(tok);
-	return root;
-}
 
 struct ddb_server {
 	const char *fail_product;      /* ConditionalCheckFailedException for this product id */
@@ -79,7 +41,7 @@ static enum cf_status ddb_handler(void *user, const struct cf_http_request *req,
 	(void)err;
 	struct ddb_server *sv = user;
 	sv->calls++;
-	struct json_object *root = parse_n(req->body, req->body_len), *key, *sk, *s;
+	struct json_object *root = ts_json_parse_n(req->body, req->body_len), *key, *sk, *s;
 	ck_assert_ptr_nonnull(root);
 	ck_assert(json_object_object_get_ex(root, "Key", &key));
 	ck_assert(json_object_object_get_ex(key, "SK", &sk));
@@ -109,65 +71,16 @@ static enum cf_status ddb_handler(void *user, const struct cf_http_request *req,
 
 /* ---- fixture ---- */
 
-struct spy {
-	struct cf_transport inner;
-	size_t batches;
-	size_t last_count;
-	size_t last_max_in_flight;
-};
-
-static enum cf_status spy_send(void *data, const struct cf_http_request *req, struct cf_http_response *resp,
-			       struct cf_error *err)
-{
-	struct spy *s = data;
-	return s->inner.methods->send(s->inner.data, req, resp, err);
-}
-
-static enum cf_status spy_send_many(void *data, const struct cf_http_request *reqs, size_t count, size_t max_in_flight,
-				    struct cf_http_response *resps, enum cf_status *statuses, struct cf_error *errs)
-{
-	struct spy *s = data;
-	s->batches++;
-	s->last_count = count;
-	s->last_max_in_flight = max_in_flight;
-	return s->inner.methods->send_many(s->inner.data, reqs, count, max_in_flight, resps, statuses, errs);
-}
-
-static const struct cf_transport_methods spy_methods = { CF_TRANSPORT_VERSION_1, spy_send, spy_send_many, NULL };
-
-static char cfg_key[] = "AKIDEXAMPLE";
-static char cfg_secret[] = "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY";
-static char cfg_region[] = "us-east-1";
-static char cfg_endpoint[] = "http://127.0.0.1:1";
-
 struct fixture {
-	struct test_clock clk;
-	struct cf_clock clock;
-	struct cf_aws_config config;
-	struct cf_fake_transport *fake;
-	struct spy spy;
+	struct aws_rig rig;
 	struct ddb_server server;
-	struct cf_aws_client *client;
 };
 
+/* The rig with the fake DynamoDB answering, its server reset. */
 static void fx_init(struct fixture *f)
 {
 	memset(f, 0, sizeof(*f));
-	f->clk = (struct test_clock){ .now_ms = T0_MS, .random = 0.5 };
-	f->clock = (struct cf_clock){ tc_now, tc_sleep, tc_random, &f->clk };
-	f->config = (struct cf_aws_config){ cfg_key, cfg_secret, NULL, cfg_region, cfg_endpoint, cfg_endpoint };
-	ck_assert_int_eq(cf_fake_transport_new(&f->fake), CF_OK);
-	cf_fake_transport_set_handler(f->fake, ddb_handler, &f->server);
-	f->spy.inner = cf_fake_transport_as_transport(f->fake);
-	struct cf_aws_client_options opt = { .config = &f->config, .transport = { &spy_methods, &f->spy }, .clock = &f->clock };
-	struct cf_error err;
-	ck_assert_int_eq(cf_aws_client_new(&opt, &f->client, &err), CF_OK);
-}
-
-static void fx_clean_up(struct fixture *f)
-{
-	cf_aws_client_destroy(f->client);
-	cf_fake_transport_destroy(f->fake);
+	aws_rig_init(&f->rig, &(struct aws_rig_options){ .handler = ddb_handler, .handler_user = &f->server });
 }
 
 /* UpdateItem bodies for products p0..p<n-1> of user u1, in the shape cf_order_to_updates writes. */
@@ -197,6 +110,15 @@ static void make_updates(struct updates *u, size_t n)
 	}
 }
 
+/* make_updates, then cf_dynamodb_update_items on them with `opt` (NULL: the defaults), expecting CF_OK. */
+static void make_and_update(struct fixture *f, struct updates *u, size_t n, const struct cf_dynamodb_options *opt,
+			    struct cf_aws_result *res)
+{
+	make_updates(u, n);
+	struct cf_error err;
+	ck_assert_int_eq(cf_dynamodb_update_items(f->rig.client, u->r, n, opt, res, &err), CF_OK);
+}
+
 static void assert_updated(const struct cf_aws_result *r, const char *product, unsigned attempts)
 {
 	char want[256];
@@ -214,30 +136,24 @@ START_TEST(test_many_updates)
 	struct fixture f;
 	fx_init(&f);
 	struct updates u;
-	make_updates(&u, 23);
 	struct cf_aws_result res[23];
 	struct cf_dynamodb_options opt = { .max_in_flight = 4 };
-	struct cf_error err;
-	ck_assert_int_eq(cf_dynamodb_update_items(f.client, u.r, 23, &opt, res, &err), CF_OK);
-	ck_assert_uint_eq(cf_fake_transport_request_count(f.fake), 23);
-	ck_assert_uint_eq(f.spy.batches, 1);
-	ck_assert_uint_eq(f.spy.last_count, 23);
-	ck_assert_uint_eq(f.spy.last_max_in_flight, 4);
+	make_and_update(&f, &u, 23, &opt, res);
+	ck_assert_uint_eq(cf_fake_transport_request_count(f.rig.fake), 23);
+	ck_assert_uint_eq(f.rig.spy.batches, 1);
+	ck_assert_uint_eq(f.rig.spy.last_count, 23);
+	ck_assert_uint_eq(f.rig.spy.last_max_in_flight, 4);
 	for (size_t i = 0; i < 23; i++) {
 		assert_updated(&res[i], u.products[i], 1);
-		const struct cf_http_request *r = cf_fake_transport_request(f.fake, i);
+		const struct cf_http_request *r = cf_fake_transport_request(f.rig.fake, i);
 		ck_assert_str_eq(r->url, "http://127.0.0.1:1/");
 		ck_assert_uint_eq(r->body_len, u.r[i].body_len);
 		ck_assert_mem_eq(r->body, u.r[i].body, u.r[i].body_len);
-		const char *target = NULL;
-		for (size_t h = 0; h < r->header_count; h++)
-			if (!strcasecmp(r->headers[h].name, "X-Amz-Target"))
-				target = r->headers[h].value;
-		ck_assert_str_eq(target, "DynamoDB_20120810.UpdateItem");
+		ck_assert_str_eq(ar_header(r, "X-Amz-Target"), "DynamoDB_20120810.UpdateItem");
 		cf_aws_result_clean_up(&res[i]);
 	}
-	ck_assert_uint_eq(f.clk.sleep_count, 0);
-	fx_clean_up(&f);
+	ck_assert_uint_eq(f.rig.clk.sleep_count, 0);
+	aws_rig_clean_up(&f.rig);
 }
 END_TEST
 
@@ -247,29 +163,24 @@ START_TEST(test_condition_failure_is_permanent)
 	fx_init(&f);
 	f.server.fail_product = "p7";
 	struct updates u;
-	make_updates(&u, 23);
 	struct cf_aws_result res[23];
 	struct cf_dynamodb_options opt = { .max_in_flight = 4 };
-	struct cf_error err;
-	ck_assert_int_eq(cf_dynamodb_update_items(f.client, u.r, 23, &opt, res, &err), CF_OK);
-	ck_assert_uint_eq(cf_fake_transport_request_count(f.fake), 23);
+	make_and_update(&f, &u, 23, &opt, res);
+	ck_assert_uint_eq(cf_fake_transport_request_count(f.rig.fake), 23);
 	for (size_t i = 0; i < 23; i++) {
 		if (i == 7) {
-			ck_assert_int_eq(res[i].status, CF_ERR_AWS);
-			ck_assert_int_eq(res[i].error_class, CF_AWS_PERMANENT);
+			ar_assert_result(&res[i], CF_ERR_AWS, CF_AWS_PERMANENT, "ConditionalCheckFailedException", 1);
 			ck_assert_int_eq(res[i].http_status, 400);
-			ck_assert_str_eq(res[i].error_type, "ConditionalCheckFailedException");
 			ck_assert_str_eq(res[i].error_message, "The conditional request failed");
 			ck_assert_ptr_null(res[i].body);
-			ck_assert_uint_eq(res[i].attempts, 1);
 		} else {
 			assert_updated(&res[i], u.products[i], 1);
 		}
 		cf_aws_result_clean_up(&res[i]);
 	}
-	ck_assert_uint_eq(f.clk.sleep_count, 0);
-	ck_assert_uint_eq(cf_aws_client_retry_tokens(f.client), 500);
-	fx_clean_up(&f);
+	ck_assert_uint_eq(f.rig.clk.sleep_count, 0);
+	ck_assert_uint_eq(cf_aws_client_retry_tokens(f.rig.client), 500);
+	aws_rig_clean_up(&f.rig);
 }
 END_TEST
 
@@ -279,21 +190,18 @@ START_TEST(test_throttled_item_retried)
 	fx_init(&f);
 	f.server.throttle_product = "p2";
 	struct updates u;
-	make_updates(&u, 5);
 	struct cf_aws_result res[5];
-	struct cf_error err;
-	ck_assert_int_eq(cf_dynamodb_update_items(f.client, u.r, 5, NULL, res, &err), CF_OK);
-	ck_assert_uint_eq(cf_fake_transport_request_count(f.fake), 6);
-	ck_assert_mem_eq(cf_fake_transport_request(f.fake, 5)->body, u.r[2].body, u.r[2].body_len);
-	ck_assert_uint_eq(f.spy.last_max_in_flight, 16);
-	ck_assert_uint_eq(f.spy.last_count, 1);
+	make_and_update(&f, &u, 5, NULL, res);
+	ck_assert_uint_eq(cf_fake_transport_request_count(f.rig.fake), 6);
+	ck_assert_mem_eq(cf_fake_transport_request(f.rig.fake, 5)->body, u.r[2].body, u.r[2].body_len);
+	ck_assert_uint_eq(f.rig.spy.last_max_in_flight, 16);
+	ck_assert_uint_eq(f.rig.spy.last_count, 1);
 	for (size_t i = 0; i < 5; i++) {
 		assert_updated(&res[i], u.products[i], i == 2 ? 2 : 1);
 		cf_aws_result_clean_up(&res[i]);
 	}
-	ck_assert_uint_eq(f.clk.sleep_count, 1);
-	ck_assert_int_eq(f.clk.sleeps[0], 50);
-	fx_clean_up(&f);
+	ar_assert_sleeps(&f.rig.clk, 1, (const int64_t[]){ 50 });
+	aws_rig_clean_up(&f.rig);
 }
 END_TEST
 
@@ -301,26 +209,19 @@ START_TEST(test_all_throttled)
 {
 	struct fixture f;
 	fx_init(&f);
-	ck_assert_int_eq(cf_fake_transport_fail_from_call(f.fake, 1, CF_FAKE_FAIL_THROTTLING), CF_OK);
+	ck_assert_int_eq(cf_fake_transport_fail_from_call(f.rig.fake, 1, CF_FAKE_FAIL_THROTTLING), CF_OK);
 	struct updates u;
-	make_updates(&u, 4);
 	struct cf_aws_result res[4];
-	struct cf_error err;
-	ck_assert_int_eq(cf_dynamodb_update_items(f.client, u.r, 4, NULL, res, &err), CF_OK);
-	ck_assert_uint_eq(cf_fake_transport_request_count(f.fake), 12);
+	make_and_update(&f, &u, 4, NULL, res);
+	ck_assert_uint_eq(cf_fake_transport_request_count(f.rig.fake), 12);
 	for (size_t i = 0; i < 4; i++) {
-		ck_assert_int_eq(res[i].status, CF_ERR_AWS);
-		ck_assert_int_eq(res[i].error_class, CF_AWS_THROTTLING);
-		ck_assert_str_eq(res[i].error_type, "ThrottlingException");
-		ck_assert_uint_eq(res[i].attempts, 3);
+		ar_assert_result(&res[i], CF_ERR_AWS, CF_AWS_THROTTLING, "ThrottlingException", 3);
 		cf_aws_result_clean_up(&res[i]);
 	}
 	/* One backoff per round, shared by the requests of that round. */
-	ck_assert_uint_eq(f.clk.sleep_count, 2);
-	ck_assert_int_eq(f.clk.sleeps[0], 50);
-	ck_assert_int_eq(f.clk.sleeps[1], 100);
-	ck_assert_uint_eq(cf_aws_client_retry_tokens(f.client), 500 - 8 * 5);
-	fx_clean_up(&f);
+	ar_assert_sleeps(&f.rig.clk, 2, (const int64_t[]){ 50, 100 });
+	ck_assert_uint_eq(cf_aws_client_retry_tokens(f.rig.client), 500 - 8 * 5);
+	aws_rig_clean_up(&f.rig);
 }
 END_TEST
 
@@ -334,74 +235,59 @@ START_TEST(test_arguments)
 	struct cf_error err;
 	ck_assert_int_eq(cf_dynamodb_update_items(NULL, u.r, 1, NULL, res, &err), CF_ERR_INVALID_ARG);
 	ck_assert_int_eq(err.code, CF_ERR_INVALID_ARG);
-	ck_assert_int_eq(cf_dynamodb_update_items(f.client, NULL, 1, NULL, res, &err), CF_ERR_INVALID_ARG);
-	ck_assert_int_eq(cf_dynamodb_update_items(f.client, u.r, 1, NULL, NULL, NULL), CF_ERR_INVALID_ARG);
-	ck_assert_int_eq(cf_dynamodb_update_items(f.client, NULL, 0, NULL, NULL, &err), CF_OK);
-	ck_assert_uint_eq(cf_fake_transport_request_count(f.fake), 0);
+	ck_assert_int_eq(cf_dynamodb_update_items(f.rig.client, NULL, 1, NULL, res, &err), CF_ERR_INVALID_ARG);
+	ck_assert_int_eq(cf_dynamodb_update_items(f.rig.client, u.r, 1, NULL, NULL, NULL), CF_ERR_INVALID_ARG);
+	ck_assert_int_eq(cf_dynamodb_update_items(f.rig.client, NULL, 0, NULL, NULL, &err), CF_OK);
+	ck_assert_uint_eq(cf_fake_transport_request_count(f.rig.fake), 0);
 
 	/* A deadline already past: no request, every result a timeout. */
-	struct cf_dynamodb_options opt = { .deadline_ms = T0_MS - 1 };
-	ck_assert_int_eq(cf_dynamodb_update_items(f.client, u.r, 1, &opt, res, &err), CF_OK);
+	struct cf_dynamodb_options opt = { .deadline_ms = AR_T0_MS - 1 };
+	ck_assert_int_eq(cf_dynamodb_update_items(f.rig.client, u.r, 1, &opt, res, &err), CF_OK);
 	ck_assert_int_eq(res[0].status, CF_ERR_TIMEOUT);
 	ck_assert_uint_eq(res[0].attempts, 0);
 	cf_aws_result_clean_up(&res[0]);
-	ck_assert_uint_eq(cf_fake_transport_request_count(f.fake), 0);
-	fx_clean_up(&f);
+	ck_assert_uint_eq(cf_fake_transport_request_count(f.rig.fake), 0);
+	aws_rig_clean_up(&f.rig);
 }
 END_TEST
 
+struct alloc_case {
+	struct ddb_server server;
+	struct updates u;
+};
+
+static void alloc_round(struct aws_rig *rig, long n, void *user)
+{
+	struct alloc_case *c = user;
+	c->server = (struct ddb_server){ .fail_product = "p4", .throttle_product = "p1" };
+	struct cf_aws_result res[6];
+	memset(res, 0, sizeof(res));
+	struct cf_dynamodb_options opt = { .max_in_flight = 2 };
+	struct cf_error err;
+	enum cf_status st = cf_dynamodb_update_items(rig->client, c->u.r, 6, &opt, res, &err);
+	if (st == CF_OK) {
+		for (size_t i = 0; i < 6; i++) {
+			if (!ts_alloc_failed() && i != 4)
+				assert_updated(&res[i], c->u.products[i], i == 1 ? 2 : 1);
+			if (res[i].status != CF_OK)
+				ck_assert_ptr_null(res[i].body);
+		}
+		if (!ts_alloc_failed())
+			ck_assert_str_eq(res[4].error_type, "ConditionalCheckFailedException");
+	} else {
+		ck_assert_msg(st == CF_ERR_NOMEM, "n=%ld: status %d", n, (int)st);
+		ck_assert_int_eq(err.code, CF_ERR_NOMEM);
+	}
+	for (size_t i = 0; i < 6; i++)
+		cf_aws_result_clean_up(&res[i]);
+}
+
 START_TEST(test_alloc_failures)
 {
-	struct updates u;
-	make_updates(&u, 6);
-	long n;
-	for (n = 0;; n++) {
-		ts_alloc_install(n);
-		struct fixture f;
-		memset(&f, 0, sizeof(f));
-		f.clk = (struct test_clock){ .now_ms = T0_MS, .random = 0.5 };
-		f.clock = (struct cf_clock){ tc_now, tc_sleep, tc_random, &f.clk };
-		f.config = (struct cf_aws_config){ cfg_key, cfg_secret, NULL, cfg_region, cfg_endpoint, cfg_endpoint };
-		f.server.fail_product = "p4";
-		f.server.throttle_product = "p1";
-		struct cf_aws_result res[6];
-		memset(res, 0, sizeof(res));
-		if (cf_fake_transport_new(&f.fake) != CF_OK)
-			goto out;
-		cf_fake_transport_set_handler(f.fake, ddb_handler, &f.server);
-		struct cf_aws_client_options copt = { .config = &f.config,
-						      .transport = cf_fake_transport_as_transport(f.fake),
-						      .clock = &f.clock };
-		struct cf_error err;
-		if (cf_aws_client_new(&copt, &f.client, &err) != CF_OK)
-			goto out;
-		struct cf_dynamodb_options opt = { .max_in_flight = 2 };
-		enum cf_status st = cf_dynamodb_update_items(f.client, u.r, 6, &opt, res, &err);
-		if (st == CF_OK) {
-			for (size_t i = 0; i < 6; i++) {
-				if (!ts_alloc_failed() && i != 4)
-					assert_updated(&res[i], u.products[i], i == 1 ? 2 : 1);
-				if (res[i].status != CF_OK)
-					ck_assert_ptr_null(res[i].body);
-			}
-			if (!ts_alloc_failed())
-				ck_assert_str_eq(res[4].error_type, "ConditionalCheckFailedException");
-		} else {
-			ck_assert_msg(st == CF_ERR_NOMEM, "n=%ld: status %d", n, (int)st);
-			ck_assert_int_eq(err.code, CF_ERR_NOMEM);
-		}
-	out:
-		for (size_t i = 0; i < 6; i++)
-			cf_aws_result_clean_up(&res[i]);
-		cf_aws_client_destroy(f.client);
-		cf_fake_transport_destroy(f.fake);
-		bool failed = ts_alloc_failed();
-		ck_assert_msg(ts_alloc_live() == 0, "n=%ld: %ld blocks leaked", n, ts_alloc_live());
-		ts_alloc_uninstall();
-		if (!failed)
-			break;
-	}
-	ck_assert_int_gt(n, 10);
+	struct alloc_case c;
+	make_updates(&c.u, 6);
+	const struct aws_rig_options opt = { .handler = ddb_handler, .handler_user = &c.server };
+	ck_assert_int_gt(aws_rig_alloc_failures(&opt, alloc_round, &c), 10);
 }
 END_TEST
 

@@ -7,10 +7,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
 
 #include <json-c/json.h>
 
+#include "aws_rig.h"
 #include "cartflow/alloc.h"
 #include "cartflow/fake_transport.h"
 #include "cartflow/handler.h"
@@ -18,26 +18,16 @@
 #include "test_support.h"
 
 #define NOW_MS INT64_C(1764000000000)
-#define QUEUE_URL "https://sqs.us-east-1.amazonaws.com/123456789012/cart-products"
 #define FIFO_QUEUE_URL "https://sqs.us-east-1.amazonaws.com/123456789012/cart-products.fifo"
 #define SQS_ARN "arn:aws:sqs:us-east-1:123456789012:update-cart-product"
 #define FIRST_MESSAGE_ID "059f36b4-87a3-44ab-83d2-661975830a7d"
 #define SECOND_MESSAGE_ID "2e1424d4-f796-459a-8184-9c92662be6da"
 
-/* ---- environment, clock, logs ---- */
-
-static const char *const standard_env[] = {
-	"AWS_ACCESS_KEY_ID=AKIDEXAMPLE",
-	"AWS_SECRET_ACCESS_KEY=wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY",
-	"AWS_REGION=us-east-1",
-	"TABLE_NAME=orders",
-	"UPDATE_CART_PRODUCT_SQS=" QUEUE_URL,
-	NULL,
-};
+/* ---- environment (the standard one is ar_handler_env) ---- */
 
 static const char *const fifo_env[] = {
-	"AWS_ACCESS_KEY_ID=AKIDEXAMPLE",
-	"AWS_SECRET_ACCESS_KEY=wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY",
+	"AWS_ACCESS_KEY_ID=" AR_ACCESS_KEY_ID,
+	"AWS_SECRET_ACCESS_KEY=" AR_SECRET_ACCESS_KEY,
 	"AWS_REGION=us-east-1",
 	"UPDATE_CART_PRODUCT_SQS=" FIFO_QUEUE_URL,
 	NULL,
@@ -47,39 +37,9 @@ static const char *const fifo_env[] = {
 static const char *const dry_env[] = {
 	"AWS_REGION=us-east-1",
 	"TABLE_NAME=orders",
-	"UPDATE_CART_PRODUCT_SQS=" QUEUE_URL,
+	"UPDATE_CART_PRODUCT_SQS=" AR_QUEUE_URL,
 	NULL,
 };
-
-static const char *env_get(const char *name, void *user)
-{
-	const char *const *vars = user;
-	size_t n = strlen(name);
-	for (size_t i = 0; vars[i]; i++)
-		if (!strncmp(vars[i], name, n) && vars[i][n] == '=')
-			return vars[i] + n + 1;
-	return NULL;
-}
-
-struct test_clock {
-	int64_t now_ms;
-	size_t sleep_count;
-};
-
-static int64_t tc_now(void *user) { return ((struct test_clock *)user)->now_ms; }
-
-static void tc_sleep(int64_t ms, void *user)
-{
-	struct test_clock *c = user;
-	c->sleep_count++;
-	c->now_ms += ms;
-}
-
-static double tc_random(void *user)
-{
-	(void)user;
-	return 0.5;
-}
 
 /* ---- the AWS peer: answers SendMessageBatch and UpdateItem, failing what it is told to ---- */
 
@@ -104,34 +64,12 @@ static bool listed(const char *const *list, const char *s)
 	return false;
 }
 
-static const char *request_header(const struct cf_http_request *req, const char *name)
-{
-	for (size_t i = 0; i < req->header_count; i++)
-		if (!strcasecmp(req->headers[i].name, name))
-			return req->headers[i].value;
-	return NULL;
-}
-
 static const char *member_string(struct json_object *obj, const char *key)
 {
 	struct json_object *v;
 	if (!obj || !json_object_object_get_ex(obj, key, &v) || !json_object_is_type(v, json_type_string))
 		return NULL;
 	return json_object_get_string(v);
-}
-
-/* Request bodies are (ptr, len), not NUL-terminated. NULL when not JSON; put the result. */
-static struct json_object *parse_body(const char *body, size_t len)
-{
-	struct json_tokener *tok = json_tokener_new();
-	ck_assert_ptr_nonnull(tok);
-	struct json_object *root = json_tokener_parse_ex(tok, body ? body : "", (int)len);
-	if (json_tokener_get_error(tok) != json_tokener_success) {
-		json_object_put(root);
-		root = NULL;
-	}
-	json_tokener_free(tok);
-	return root;
 }
 
 static enum cf_status set_body(struct cf_http_response *resp, long status, const char *body)
@@ -209,8 +147,8 @@ static enum cf_status peer_answer(void *user, const struct cf_http_request *req,
 				  struct cf_error *err)
 {
 	struct peer *p = user;
-	const char *target = request_header(req, "X-Amz-Target");
-	struct json_object *root = parse_body(req->body, req->body_len);
+	const char *target = ar_header(req, "X-Amz-Target");
+	struct json_object *root = ts_json_parse_n(req->body, req->body_len);
 	enum cf_status st;
 	if (!root)
 		st = set_body(resp, 400, "{\"__type\":\"SerializationException\"}");
@@ -229,40 +167,46 @@ static enum cf_status peer_answer(void *user, const struct cf_http_request *req,
 struct rig {
 	struct cf_fake_transport *fake;
 	struct peer peer;
-	struct test_clock clock;
-	struct cf_clock clk;
-	struct cf_logger log;
-	FILE *log_stream;
-	char *log_buf;
-	size_t log_len;
+	struct ar_clock clock;
+	struct ts_log_sink logs;
+	/* A dry run's printed requests. */
+	FILE *printed_stream;
+	char *printed;
+	size_t printed_len;
 	struct cf_handler *handler;
 	char *response;
 	size_t response_len;
 	struct cf_error err;
 };
 
+/* A handler built by `new_handler` with `env`; a dry run prints its requests into the rig. */
 static void rig_open(struct rig *r, cf_handler_new_fn new_handler, const char *const *env, bool dry_run)
 {
 	memset(r, 0, sizeof(*r));
-	r->clock.now_ms = NOW_MS;
-	r->clk = (struct cf_clock){ tc_now, tc_sleep, tc_random, &r->clock };
+	ar_clock_init(&r->clock, NOW_MS);
 	ck_assert_int_eq(cf_fake_transport_new(&r->fake), CF_OK);
 	cf_fake_transport_set_handler(r->fake, peer_answer, &r->peer);
-	r->log_stream = open_memstream(&r->log_buf, &r->log_len);
-	ck_assert_ptr_nonnull(r->log_stream);
 	static const char *const log_env[] = { "AWS_LAMBDA_LOG_FORMAT=JSON", NULL };
-	cf_logger_init(&r->log, r->log_stream, env_get, (void *)log_env);
-	const struct cf_handler_env henv = { .getenv_fn = env_get, .getenv_user = (void *)env,
-					     .transport = cf_fake_transport_as_transport(r->fake), .clock = &r->clk,
-					     .log = &r->log, .dry_run = dry_run };
+	ts_log_sink_open(&r->logs, ar_env_get, (void *)log_env);
+	const struct cf_handler_env henv = { .getenv_fn = ar_env_get, .getenv_user = (void *)env,
+					     .transport = cf_fake_transport_as_transport(r->fake), .clock = &r->clock.cf,
+					     .log = &r->logs.log, .dry_run = dry_run };
 	struct cf_error err = { 0 };
 	ck_assert_msg(new_handler(&henv, &r->handler, &err) == CF_OK, "%s", err.message);
+	if (dry_run) {
+		r->printed_stream = open_memstream(&r->printed, &r->printed_len);
+		ck_assert_ptr_nonnull(r->printed_stream);
+		cf_dry_run_attach(r->fake, r->printed_stream);
+	}
 }
 
-static const char *rig_log(struct rig *r)
+static const char *rig_log(struct rig *r) { return ts_log_sink_text(&r->logs); }
+
+/* What a dry run has printed so far (NUL-terminated; its length in r->printed_len). */
+static const char *rig_printed(struct rig *r)
 {
-	fflush(r->log_stream);
-	return r->log_buf ? r->log_buf : "";
+	ck_assert_int_eq(fflush(r->printed_stream), 0);
+	return r->printed;
 }
 
 /* One invocation of `event` (len bytes, NUL-terminated); the response stays in the rig. */
@@ -284,13 +228,22 @@ static enum cf_status rig_invoke(struct rig *r, const char *event, size_t len)
 	return st;
 }
 
+/* rig_invoke expecting CF_OK, with `event` (NUL-terminated; taken, freed here). */
+static void rig_invoke_ok(struct rig *r, char *event)
+{
+	ck_assert_int_eq(rig_invoke(r, event, strlen(event)), CF_OK);
+	free(event);
+}
+
 static void rig_close(struct rig *r)
 {
 	cf_free(r->response);
 	cf_handler_destroy(r->handler);
 	cf_fake_transport_destroy(r->fake);
-	fclose(r->log_stream);
-	free(r->log_buf);
+	ts_log_sink_close(&r->logs);
+	if (r->printed_stream)
+		fclose(r->printed_stream);
+	free(r->printed);
 }
 
 /* ---- assertions on requests and responses ---- */
@@ -311,9 +264,9 @@ static struct json_object *sqs_entries(struct rig *r, size_t i, const char *queu
 	ck_assert_ptr_nonnull(q);
 	ck_assert_str_eq(q->method, "POST");
 	ck_assert_str_eq(q->url, "https://sqs.us-east-1.amazonaws.com/");
-	ck_assert_str_eq(request_header(q, "X-Amz-Target"), "AmazonSQS.SendMessageBatch");
-	ck_assert_str_eq(request_header(q, "Content-Type"), "application/x-amz-json-1.0");
-	ck_assert_ptr_nonnull(request_header(q, "Authorization"));
+	ck_assert_str_eq(ar_header(q, "X-Amz-Target"), "AmazonSQS.SendMessageBatch");
+	ck_assert_str_eq(ar_header(q, "Content-Type"), "application/x-amz-json-1.0");
+	ck_assert_ptr_nonnull(ar_header(q, "Authorization"));
 	*root = request_json(r, i);
 	ck_assert_str_eq(member_string(*root, "QueueUrl"), queue);
 	struct json_object *entries;
@@ -489,7 +442,7 @@ static void updated_products(struct rig *r, char *out, size_t cap)
 	out[0] = '\0';
 	for (size_t i = 0; i < cf_fake_transport_request_count(r->fake); i++) {
 		const struct cf_http_request *q = cf_fake_transport_request(r->fake, i);
-		ck_assert_str_eq(request_header(q, "X-Amz-Target"), "DynamoDB_20120810.UpdateItem");
+		ck_assert_str_eq(ar_header(q, "X-Amz-Target"), "DynamoDB_20120810.UpdateItem");
 		struct json_object *root = request_json(r, i);
 		size_t n = strlen(out);
 		snprintf(out + n, cap - n, "%s%s", i ? "," : "", update_product(root));
@@ -580,11 +533,6 @@ START_TEST(test_stream_fixtures_dry_run)
 	for (size_t f = 0; f < count; f++) {
 		struct rig r;
 		rig_open(&r, cf_process_cart_products_new, dry_env, true);
-		char *printed = NULL;
-		size_t printed_len = 0;
-		FILE *out = open_memstream(&printed, &printed_len);
-		ck_assert_ptr_nonnull(out);
-		cf_dry_run_attach(r.fake, out);
 		size_t len;
 		char *event = read_event(names[f], &len);
 		enum cf_status st = rig_invoke(&r, event, len);
@@ -610,9 +558,8 @@ START_TEST(test_stream_fixtures_dry_run)
 			ck_assert_uint_gt(strlen(r.err.message), 0);
 			ck_assert_uint_eq(cf_fake_transport_request_count(r.fake), 0);
 		}
-		fclose(out);
-		ck_assert_uint_eq(printed_len, 0);
-		free(printed);
+		rig_printed(&r);
+		ck_assert_uint_eq(r.printed_len, 0);
 		free(event);
 		rig_close(&r);
 	}
@@ -625,11 +572,6 @@ START_TEST(test_stream_insert_ordered_message)
 {
 	struct rig r;
 	rig_open(&r, cf_process_cart_products_new, dry_env, true);
-	char *printed = NULL;
-	size_t printed_len = 0;
-	FILE *out = open_memstream(&printed, &printed_len);
-	ck_assert_ptr_nonnull(out);
-	cf_dry_run_attach(r.fake, out);
 	size_t len, body_len;
 	char *event = ts_read_data("orders/stream_insert_ordered.json", &len);
 	char *want_body = ts_read_data("orders/stream_insert_ordered.body.json", &body_len);
@@ -639,7 +581,7 @@ START_TEST(test_stream_insert_ordered_message)
 	ck_assert_str_eq(r.response, "{\"batchItemFailures\":[]}");
 	ck_assert_uint_eq(cf_fake_transport_request_count(r.fake), 1);
 	struct json_object *root;
-	struct json_object *entries = sqs_entries(&r, 0, QUEUE_URL, &root);
+	struct json_object *entries = sqs_entries(&r, 0, AR_QUEUE_URL, &root);
 	ck_assert_uint_eq(json_object_array_length(entries), 1);
 	struct json_object *e = json_object_array_get_idx(entries, 0);
 	ck_assert_int_eq(json_object_object_length(e), 2);
@@ -648,7 +590,7 @@ START_TEST(test_stream_insert_ordered_message)
 	ck_assert_ptr_null(member_string(e, "MessageGroupId"));
 	json_object_put(root);
 	/* The dry run printed that request as one line. */
-	fclose(out);
+	const char *printed = rig_printed(&r);
 	ck_assert_uint_eq(count_in(printed, "\n"), 1);
 	struct json_object *line = json_tokener_parse(printed), *body;
 	ck_assert_ptr_nonnull(line);
@@ -658,7 +600,6 @@ START_TEST(test_stream_insert_ordered_message)
 	ck_assert(ts_json_equal(cf_fake_transport_request(r.fake, 0)->body, cf_fake_transport_request(r.fake, 0)->body_len,
 				json_object_to_json_string(body)));
 	json_object_put(line);
-	free(printed);
 	free(want_body);
 	free(event);
 	rig_close(&r);
@@ -667,41 +608,41 @@ END_TEST
 
 /* ======== (b) process-cart-products with injected failures ======== */
 
-/* The SequenceNumbers of records [from, strlen(spec)) in order, into `ids` (backed by `bufs`). */
-static size_t seqs_from(const char *spec, size_t from, const char **ids, char bufs[][32])
+/* The response reports the SequenceNumbers of records [from, strlen(spec)), in order. Returns how many. */
+static size_t assert_reported_from(const struct rig *r, const char *spec, size_t from)
 {
+	const char *want[16];
+	char bufs[16][32];
 	size_t n = 0;
-	for (size_t i = from; spec[i]; i++, n++)
-		ids[n] = seq_of(i, bufs[n]);
+	for (size_t i = from; spec[i]; i++, n++) {
+		ck_assert_uint_lt(n, 16);
+		want[n] = seq_of(i, bufs[n]);
+	}
+	assert_reported(r->response, want, n);
 	return n;
 }
 
 START_TEST(test_stream_all_sent)
 {
-	static const char spec[] = "OPMRKO";
 	struct rig r;
-	rig_open(&r, cf_process_cart_products_new, standard_env, false);
-	char *event = stream_event(spec);
-	ck_assert_int_eq(rig_invoke(&r, event, strlen(event)), CF_OK);
+	rig_open(&r, cf_process_cart_products_new, ar_handler_env, false);
+	rig_invoke_ok(&r, stream_event("OPMRKO"));
 	assert_reported(r.response, NULL, 0);
 	ck_assert_uint_eq(cf_fake_transport_request_count(r.fake), 1);
 	char ids[256];
 	entry_ids(&r, 0, ids, sizeof(ids));
 	ck_assert_str_eq(ids, "r0,r2,r5");
-	free(event);
 	rig_close(&r);
 }
 END_TEST
 
 START_TEST(test_stream_transient_entry_retried)
 {
-	static const char spec[] = "OOO";
 	struct rig r;
-	rig_open(&r, cf_process_cart_products_new, standard_env, false);
+	rig_open(&r, cf_process_cart_products_new, ar_handler_env, false);
 	r.peer.transient_ids[0] = "r1";
 	r.peer.transient_left[0] = 1;
-	char *event = stream_event(spec);
-	ck_assert_int_eq(rig_invoke(&r, event, strlen(event)), CF_OK);
+	rig_invoke_ok(&r, stream_event("OOO"));
 	assert_reported(r.response, NULL, 0);
 	ck_assert_uint_eq(cf_fake_transport_request_count(r.fake), 2);
 	char ids[256];
@@ -710,7 +651,6 @@ START_TEST(test_stream_transient_entry_retried)
 	entry_ids(&r, 1, ids, sizeof(ids));
 	ck_assert_str_eq(ids, "r1"); /* only the failed entry goes again */
 	ck_assert_uint_eq(r.clock.sleep_count, 1);
-	free(event);
 	rig_close(&r);
 }
 END_TEST
@@ -719,17 +659,12 @@ START_TEST(test_stream_transient_entry_exhausted)
 {
 	static const char spec[] = "OOO";
 	struct rig r;
-	rig_open(&r, cf_process_cart_products_new, standard_env, false);
+	rig_open(&r, cf_process_cart_products_new, ar_handler_env, false);
 	r.peer.transient_ids[0] = "r1";
 	r.peer.transient_left[0] = 1000;
-	char *event = stream_event(spec);
-	ck_assert_int_eq(rig_invoke(&r, event, strlen(event)), CF_OK);
-	const char *want[3];
-	char bufs[3][32];
-	size_t n = seqs_from(spec, 1, want, bufs);
-	assert_reported(r.response, want, n);
+	rig_invoke_ok(&r, stream_event(spec));
+	assert_reported_from(&r, spec, 1);
 	ck_assert_uint_eq(cf_fake_transport_request_count(r.fake), 3); /* the client's max attempts */
-	free(event);
 	rig_close(&r);
 }
 END_TEST
@@ -742,21 +677,16 @@ START_TEST(test_stream_sender_fault_reports_from_record)
 		if (spec[k] != 'O' && spec[k] != 'M')
 			continue;
 		struct rig r;
-		rig_open(&r, cf_process_cart_products_new, standard_env, false);
+		rig_open(&r, cf_process_cart_products_new, ar_handler_env, false);
 		char id[16];
 		snprintf(id, sizeof(id), "r%zu", k);
 		r.peer.sender_fault_ids[0] = id;
-		char *event = stream_event(spec);
-		ck_assert_int_eq(rig_invoke(&r, event, strlen(event)), CF_OK);
-		const char *want[16];
-		char bufs[16][32];
-		size_t n = seqs_from(spec, k, want, bufs);
-		assert_reported(r.response, want, n);
+		rig_invoke_ok(&r, stream_event(spec));
+		assert_reported_from(&r, spec, k);
 		/* SenderFault: not retried. */
 		ck_assert_uint_eq(cf_fake_transport_request_count(r.fake), 1);
 		ck_assert_uint_eq(r.clock.sleep_count, 0);
 		ck_assert_ptr_nonnull(strstr(rig_log(&r), "\"message\":\"message not sent\""));
-		free(event);
 		rig_close(&r);
 	}
 }
@@ -767,22 +697,16 @@ START_TEST(test_stream_whole_call_500)
 	/* Thirteen records, eleven forwarded: two SendMessageBatch calls, both failing every attempt. */
 	static const char spec[] = "RPOOOOOOOOOOO";
 	struct rig r;
-	rig_open(&r, cf_process_cart_products_new, standard_env, false);
+	rig_open(&r, cf_process_cart_products_new, ar_handler_env, false);
 	ck_assert_int_eq(cf_fake_transport_fail_from_call(r.fake, 1, CF_FAKE_FAIL_5XX), CF_OK);
-	char *event = stream_event(spec);
-	ck_assert_int_eq(rig_invoke(&r, event, strlen(event)), CF_OK);
-	const char *want[16];
-	char bufs[16][32];
-	size_t n = seqs_from(spec, 2, want, bufs);
-	ck_assert_uint_eq(n, 11);
-	assert_reported(r.response, want, n);
+	rig_invoke_ok(&r, stream_event(spec));
+	ck_assert_uint_eq(assert_reported_from(&r, spec, 2), 11);
 	ck_assert_uint_eq(cf_fake_transport_request_count(r.fake), 6); /* 2 batches x 3 attempts */
 	char ids[256];
 	entry_ids(&r, 0, ids, sizeof(ids));
 	ck_assert_str_eq(ids, "r2,r3,r4,r5,r6,r7,r8,r9,r10,r11");
 	entry_ids(&r, 1, ids, sizeof(ids));
 	ck_assert_str_eq(ids, "r12");
-	free(event);
 	rig_close(&r);
 }
 END_TEST
@@ -792,34 +716,26 @@ START_TEST(test_stream_second_batch_fails)
 	/* The first batch (r0..r9) goes through; the second (r10, r11) fails for good. */
 	static const char spec[] = "OOOOOOOOOOOO";
 	struct rig r;
-	rig_open(&r, cf_process_cart_products_new, standard_env, false);
+	rig_open(&r, cf_process_cart_products_new, ar_handler_env, false);
 	ck_assert_int_eq(cf_fake_transport_fail_call(r.fake, 2, CF_FAKE_FAIL_5XX), CF_OK);
 	ck_assert_int_eq(cf_fake_transport_fail_call(r.fake, 3, CF_FAKE_FAIL_5XX), CF_OK);
 	ck_assert_int_eq(cf_fake_transport_fail_call(r.fake, 4, CF_FAKE_FAIL_5XX), CF_OK);
-	char *event = stream_event(spec);
-	ck_assert_int_eq(rig_invoke(&r, event, strlen(event)), CF_OK);
-	const char *want[16];
-	char bufs[16][32];
-	size_t n = seqs_from(spec, 10, want, bufs);
-	assert_reported(r.response, want, n);
+	rig_invoke_ok(&r, stream_event(spec));
+	assert_reported_from(&r, spec, 10);
 	ck_assert_uint_eq(cf_fake_transport_request_count(r.fake), 4);
-	free(event);
 	rig_close(&r);
 }
 END_TEST
 
 START_TEST(test_stream_throttled_then_success)
 {
-	static const char spec[] = "OO";
 	struct rig r;
-	rig_open(&r, cf_process_cart_products_new, standard_env, false);
+	rig_open(&r, cf_process_cart_products_new, ar_handler_env, false);
 	ck_assert_int_eq(cf_fake_transport_fail_call(r.fake, 1, CF_FAKE_FAIL_THROTTLING), CF_OK);
 	ck_assert_int_eq(cf_fake_transport_fail_call(r.fake, 2, CF_FAKE_FAIL_TRANSPORT), CF_OK);
-	char *event = stream_event(spec);
-	ck_assert_int_eq(rig_invoke(&r, event, strlen(event)), CF_OK);
+	rig_invoke_ok(&r, stream_event("OO"));
 	assert_reported(r.response, NULL, 0);
 	ck_assert_uint_eq(cf_fake_transport_request_count(r.fake), 3);
-	free(event);
 	rig_close(&r);
 }
 END_TEST
@@ -829,15 +745,10 @@ START_TEST(test_stream_unreadable_record)
 	/* Record 3 cannot be read: it and every later record are reported, whatever became of them. */
 	static const char spec[] = "OORXOP";
 	struct rig r;
-	rig_open(&r, cf_process_cart_products_new, standard_env, false);
-	char *event = stream_event(spec);
-	ck_assert_int_eq(rig_invoke(&r, event, strlen(event)), CF_OK);
-	const char *want[8];
-	char bufs[8][32];
-	size_t n = seqs_from(spec, 3, want, bufs);
-	assert_reported(r.response, want, n);
+	rig_open(&r, cf_process_cart_products_new, ar_handler_env, false);
+	rig_invoke_ok(&r, stream_event(spec));
+	assert_reported_from(&r, spec, 3);
 	ck_assert_ptr_nonnull(strstr(rig_log(&r), "record cannot be forwarded"));
-	free(event);
 	rig_close(&r);
 }
 END_TEST
@@ -854,7 +765,7 @@ START_TEST(test_stream_duplicate_sequence_numbers_reported_once)
 	ck_assert_ptr_nonnull(p);
 	memcpy(p, seq0, strlen(seq0));
 	struct rig r;
-	rig_open(&r, cf_process_cart_products_new, standard_env, false);
+	rig_open(&r, cf_process_cart_products_new, ar_handler_env, false);
 	r.peer.sender_fault_ids[0] = "r0";
 	ck_assert_int_eq(rig_invoke(&r, event, strlen(event)), CF_OK);
 	const char *want[] = { seq0 };
@@ -875,7 +786,7 @@ START_TEST(test_stream_failed_record_without_sequence_number)
 	ck_assert_ptr_nonnull(p);
 	memmove(p, p + strlen(field), strlen(p + strlen(field)) + 1);
 	struct rig r;
-	rig_open(&r, cf_process_cart_products_new, standard_env, false);
+	rig_open(&r, cf_process_cart_products_new, ar_handler_env, false);
 	enum cf_status st = rig_invoke(&r, event, strlen(event));
 	ck_assert_msg(st == CF_ERR_MISSING, "%s: %s", cf_strerror(st), st ? r.err.message : r.response);
 	ck_assert_ptr_nonnull(strstr(r.err.message, "Records[1]"));
@@ -909,9 +820,9 @@ START_TEST(test_stream_fifo_queue)
 	json_object_put(root);
 	/* The standard queue gets neither field. */
 	struct rig s;
-	rig_open(&s, cf_process_cart_products_new, standard_env, false);
+	rig_open(&s, cf_process_cart_products_new, ar_handler_env, false);
 	ck_assert_int_eq(rig_invoke(&s, event, strlen(event)), CF_OK);
-	entries = sqs_entries(&s, 0, QUEUE_URL, &root);
+	entries = sqs_entries(&s, 0, AR_QUEUE_URL, &root);
 	for (size_t i = 0; i < json_object_array_length(entries); i++) {
 		ck_assert_ptr_null(member_string(json_object_array_get_idx(entries, i), "MessageGroupId"));
 		ck_assert_ptr_null(member_string(json_object_array_get_idx(entries, i), "MessageDeduplicationId"));
@@ -939,7 +850,7 @@ static const char *const expected_update_p2 =
 START_TEST(test_sqs_two_orders)
 {
 	struct rig r;
-	rig_open(&r, cf_update_cart_status_new, standard_env, false);
+	rig_open(&r, cf_update_cart_status_new, ar_handler_env, false);
 	size_t len;
 	char *event = ts_read_data("orders/sqs_two_orders.json", &len);
 	ck_assert_int_eq(rig_invoke(&r, event, len), CF_OK);
@@ -951,12 +862,12 @@ START_TEST(test_sqs_two_orders)
 		const struct cf_http_request *q = cf_fake_transport_request(r.fake, i);
 		ck_assert_str_eq(q->method, "POST");
 		ck_assert_str_eq(q->url, "https://dynamodb.us-east-1.amazonaws.com/");
-		ck_assert_str_eq(request_header(q, "X-Amz-Target"), "DynamoDB_20120810.UpdateItem");
-		ck_assert_str_eq(request_header(q, "Content-Type"), "application/x-amz-json-1.0");
-		const char *auth = request_header(q, "Authorization");
+		ck_assert_str_eq(ar_header(q, "X-Amz-Target"), "DynamoDB_20120810.UpdateItem");
+		ck_assert_str_eq(ar_header(q, "Content-Type"), "application/x-amz-json-1.0");
+		const char *auth = ar_header(q, "Authorization");
 		ck_assert_ptr_nonnull(auth);
 		ck_assert_ptr_nonnull(strstr(auth, "Credential=AKIDEXAMPLE/20251124/us-east-1/dynamodb/aws4_request"));
-		ck_assert_str_eq(request_header(q, "X-Amz-Date"), "20251124T160000Z");
+		ck_assert_str_eq(ar_header(q, "X-Amz-Date"), "20251124T160000Z");
 		ck_assert(ts_json_equal(q->body, q->body_len, expected[i]));
 		/* Every member checked by name too, so a reordering cannot hide a missing one. */
 		struct json_object *root = request_json(&r, i), *v, *w;
@@ -990,23 +901,17 @@ START_TEST(test_sqs_two_orders_dry_run)
 {
 	struct rig r;
 	rig_open(&r, cf_update_cart_status_new, dry_env, true);
-	char *printed = NULL;
-	size_t printed_len = 0;
-	FILE *out = open_memstream(&printed, &printed_len);
-	ck_assert_ptr_nonnull(out);
-	cf_dry_run_attach(r.fake, out);
 	size_t len;
 	char *event = ts_read_data("orders/sqs_two_orders.json", &len);
 	ck_assert_int_eq(rig_invoke(&r, event, len), CF_OK);
 	const char *want[] = { SECOND_MESSAGE_ID };
 	assert_reported(r.response, want, 1);
-	fclose(out);
+	const char *printed = rig_printed(&r);
 	ck_assert_uint_eq(count_in(printed, "\n"), 2);
 	ck_assert_uint_eq(count_in(printed, "{\"service\":\"dynamodb\",\"target\":\"DynamoDB_20120810.UpdateItem\""), 2);
 	/* Dry runs sign with placeholder keys, never real ones. */
-	const char *auth = request_header(cf_fake_transport_request(r.fake, 0), "Authorization");
+	const char *auth = ar_header(cf_fake_transport_request(r.fake, 0), "Authorization");
 	ck_assert_ptr_nonnull(strstr(auth, "Credential=AKIDDRYRUN/"));
-	free(printed);
 	free(event);
 	rig_close(&r);
 }
@@ -1015,10 +920,9 @@ END_TEST
 START_TEST(test_sqs_conditional_check_failed)
 {
 	struct rig r;
-	rig_open(&r, cf_update_cart_status_new, standard_env, false);
+	rig_open(&r, cf_update_cart_status_new, ar_handler_env, false);
 	r.peer.ccf_products[0] = "p-1-1";
-	char *event = sqs_event(3, NULL, 2, SQS_ARN);
-	ck_assert_int_eq(rig_invoke(&r, event, strlen(event)), CF_OK);
+	rig_invoke_ok(&r, sqs_event(3, NULL, 2, SQS_ARN));
 	const char *want[] = { "msg-1" };
 	assert_reported(r.response, want, 1);
 	/* Permanent: not retried; every other update still made. */
@@ -1032,7 +936,6 @@ START_TEST(test_sqs_conditional_check_failed)
 	ck_assert_ptr_nonnull(strstr(log, "\"orderId\":\"o-1\""));
 	ck_assert_ptr_nonnull(strstr(log, "ConditionalCheckFailedException"));
 	ck_assert_ptr_null(strstr(log, "secret-receipt-handle"));
-	free(event);
 	rig_close(&r);
 }
 END_TEST
@@ -1040,7 +943,7 @@ END_TEST
 START_TEST(test_sqs_throttled_then_success)
 {
 	struct rig r;
-	rig_open(&r, cf_update_cart_status_new, standard_env, false);
+	rig_open(&r, cf_update_cart_status_new, ar_handler_env, false);
 	ck_assert_int_eq(cf_fake_transport_fail_call(r.fake, 1, CF_FAKE_FAIL_THROTTLING), CF_OK);
 	size_t len;
 	char *event = ts_read_data("orders/sqs_two_orders.json", &len);
@@ -1061,15 +964,13 @@ END_TEST
 START_TEST(test_sqs_persistent_500_fails_one_message)
 {
 	struct rig r;
-	rig_open(&r, cf_update_cart_status_new, standard_env, false);
+	rig_open(&r, cf_update_cart_status_new, ar_handler_env, false);
 	r.peer.error_500_products[0] = "p-2-0";
-	char *event = sqs_event(4, NULL, 1, SQS_ARN);
-	ck_assert_int_eq(rig_invoke(&r, event, strlen(event)), CF_OK);
+	rig_invoke_ok(&r, sqs_event(4, NULL, 1, SQS_ARN));
 	const char *want[] = { "msg-2" };
 	assert_reported(r.response, want, 1);
 	ck_assert_uint_eq(cf_fake_transport_request_count(r.fake), 4 + 2);
 	ck_assert_ptr_nonnull(strstr(rig_log(&r), "\"message\":\"message failed, will be retried\""));
-	free(event);
 	rig_close(&r);
 }
 END_TEST
@@ -1077,17 +978,15 @@ END_TEST
 START_TEST(test_sqs_fifo_stops_at_first_failure)
 {
 	struct rig r;
-	rig_open(&r, cf_update_cart_status_new, standard_env, false);
+	rig_open(&r, cf_update_cart_status_new, ar_handler_env, false);
 	r.peer.ccf_products[0] = "p-1-0";
-	char *event = sqs_event(3, NULL, 1, SQS_ARN ".fifo");
-	ck_assert_int_eq(rig_invoke(&r, event, strlen(event)), CF_OK);
+	rig_invoke_ok(&r, sqs_event(3, NULL, 1, SQS_ARN ".fifo"));
 	const char *want[] = { "msg-1", "msg-2" };
 	assert_reported(r.response, want, 2);
 	char products[256];
 	updated_products(&r, products, sizeof(products));
 	ck_assert_str_eq(products, "p-0-0,p-1-0"); /* the third message's update is never sent */
 	ck_assert_ptr_nonnull(strstr(rig_log(&r), "an earlier message of this FIFO batch failed"));
-	free(event);
 	rig_close(&r);
 }
 END_TEST
@@ -1095,16 +994,14 @@ END_TEST
 START_TEST(test_sqs_fifo_unreadable_body)
 {
 	struct rig r;
-	rig_open(&r, cf_update_cart_status_new, standard_env, false);
+	rig_open(&r, cf_update_cart_status_new, ar_handler_env, false);
 	const char *bodies[] = { NULL, "{\"order_id\":{\"S\":\"o-1\"}}", NULL, NULL };
-	char *event = sqs_event(4, bodies, 2, SQS_ARN ".fifo");
-	ck_assert_int_eq(rig_invoke(&r, event, strlen(event)), CF_OK);
+	rig_invoke_ok(&r, sqs_event(4, bodies, 2, SQS_ARN ".fifo"));
 	const char *want[] = { "msg-1", "msg-2", "msg-3" };
 	assert_reported(r.response, want, 3);
 	char products[256];
 	updated_products(&r, products, sizeof(products));
 	ck_assert_str_eq(products, "p-0-0,p-0-1");
-	free(event);
 	rig_close(&r);
 }
 END_TEST
@@ -1112,14 +1009,12 @@ END_TEST
 START_TEST(test_sqs_fifo_all_succeed)
 {
 	struct rig r;
-	rig_open(&r, cf_update_cart_status_new, standard_env, false);
-	char *event = sqs_event(3, NULL, 2, SQS_ARN ".fifo");
-	ck_assert_int_eq(rig_invoke(&r, event, strlen(event)), CF_OK);
+	rig_open(&r, cf_update_cart_status_new, ar_handler_env, false);
+	rig_invoke_ok(&r, sqs_event(3, NULL, 2, SQS_ARN ".fifo"));
 	assert_reported(r.response, NULL, 0);
 	char products[256];
 	updated_products(&r, products, sizeof(products));
 	ck_assert_str_eq(products, "p-0-0,p-0-1,p-1-0,p-1-1,p-2-0,p-2-1");
-	free(event);
 	rig_close(&r);
 }
 END_TEST
@@ -1127,14 +1022,14 @@ END_TEST
 START_TEST(test_sqs_empty_records)
 {
 	struct rig r;
-	rig_open(&r, cf_update_cart_status_new, standard_env, false);
+	rig_open(&r, cf_update_cart_status_new, ar_handler_env, false);
 	static const char event[] = "{\"Records\":[]}";
 	ck_assert_int_eq(rig_invoke(&r, event, strlen(event)), CF_OK);
 	ck_assert_str_eq(r.response, "{\"batchItemFailures\":[]}");
 	ck_assert_uint_eq(cf_fake_transport_request_count(r.fake), 0);
 	rig_close(&r);
 	/* The stream handler answers an empty batch the same way. */
-	rig_open(&r, cf_process_cart_products_new, standard_env, false);
+	rig_open(&r, cf_process_cart_products_new, ar_handler_env, false);
 	ck_assert_int_eq(rig_invoke(&r, event, strlen(event)), CF_OK);
 	ck_assert_str_eq(r.response, "{\"batchItemFailures\":[]}");
 	ck_assert_uint_eq(cf_fake_transport_request_count(r.fake), 0);
@@ -1147,7 +1042,7 @@ START_TEST(test_sqs_invalid_events)
 	static const char *const events[] = { "", "not json", "{\"Records\":[", "[]", "{}", "{\"Records\":{}}",
 					      "{\"Records\":[{\"body\":\"x\",\"eventSource\":\"aws:sqs\"}]}" };
 	struct rig r;
-	rig_open(&r, cf_update_cart_status_new, standard_env, false);
+	rig_open(&r, cf_update_cart_status_new, ar_handler_env, false);
 	for (size_t i = 0; i < sizeof(events) / sizeof(events[0]); i++) {
 		enum cf_status st = rig_invoke(&r, events[i], strlen(events[i]));
 		ck_assert_msg(st == CF_ERR_JSON || st == CF_ERR_NOT_EVENT || st == CF_ERR_TYPE || st == CF_ERR_MISSING,
@@ -1193,9 +1088,7 @@ static size_t fixture_message_ids(const char *json, size_t len, char ids[][64], 
 		json += 3;
 		len -= 3;
 	}
-	struct json_tokener *tok = json_tokener_new();
-	struct json_object *root = json_tokener_parse_ex(tok, json, (int)len), *records;
-	json_tokener_free(tok);
+	struct json_object *root = ts_json_parse_n(json, len), *records;
 	ck_assert_ptr_nonnull(root);
 	ck_assert(json_object_object_get_ex(root, "Records", &records));
 	size_t n = 0;
@@ -1218,7 +1111,7 @@ START_TEST(test_sqs_fixtures)
 {
 	for (size_t f = 0; f < sizeof(sqs_fixtures) / sizeof(sqs_fixtures[0]); f++) {
 		struct rig r;
-		rig_open(&r, cf_update_cart_status_new, standard_env, false);
+		rig_open(&r, cf_update_cart_status_new, ar_handler_env, false);
 		size_t len;
 		char *event = read_event(sqs_fixtures[f], &len);
 		enum cf_status st = rig_invoke(&r, event, len);
@@ -1246,7 +1139,7 @@ START_TEST(test_every_fixture_update_cart_status)
 	size_t ok = 0;
 	for (size_t f = 0; f < count; f++) {
 		struct rig r;
-		rig_open(&r, cf_update_cart_status_new, standard_env, false);
+		rig_open(&r, cf_update_cart_status_new, ar_handler_env, false);
 		size_t len;
 		char *event = read_event(names[f], &len);
 		enum cf_status st = rig_invoke(&r, event, len);
@@ -1273,17 +1166,15 @@ START_TEST(test_sqs_many_messages_nothing_lost)
 {
 	/* 10 messages of 3 items; failures spread over them; each message reported at most once. */
 	struct rig r;
-	rig_open(&r, cf_update_cart_status_new, standard_env, false);
+	rig_open(&r, cf_update_cart_status_new, ar_handler_env, false);
 	r.peer.ccf_products[0] = "p-3-2";
 	r.peer.ccf_products[1] = "p-3-0"; /* two failed updates, one message */
 	r.peer.error_500_products[0] = "p-7-1";
 	const char *bodies[10] = { NULL, NULL, NULL, NULL, NULL, "{\"order_id\":{\"S\":\"o-5\"},\"order_items\":{\"S\":\"x\"}}" };
-	char *event = sqs_event(10, bodies, 3, SQS_ARN);
-	ck_assert_int_eq(rig_invoke(&r, event, strlen(event)), CF_OK);
+	rig_invoke_ok(&r, sqs_event(10, bodies, 3, SQS_ARN));
 	const char *want[] = { "msg-3", "msg-5", "msg-7" };
 	assert_reported(r.response, want, 3);
 	ck_assert_uint_eq(cf_fake_transport_request_count(r.fake), 27 + 2);
-	free(event);
 	rig_close(&r);
 }
 END_TEST
@@ -1293,10 +1184,10 @@ START_TEST(test_handler_new_checks_config)
 	struct cf_fake_transport *fake;
 	ck_assert_int_eq(cf_fake_transport_new(&fake), CF_OK);
 	struct cf_logger log;
-	cf_logger_init(&log, NULL, env_get, (void *)dry_env);
+	cf_logger_init(&log, NULL, ar_env_get, (void *)dry_env);
 	static const char *const no_creds[] = { "AWS_REGION=us-east-1", "TABLE_NAME=orders", NULL };
 	static const char *const bad_table[] = { "AWS_REGION=us-east-1", "TABLE_NAME=a\nb", NULL };
-	struct cf_handler_env env = { .getenv_fn = env_get, .getenv_user = (void *)no_creds,
+	struct cf_handler_env env = { .getenv_fn = ar_env_get, .getenv_user = (void *)no_creds,
 				      .transport = cf_fake_transport_as_transport(fake), .log = &log };
 	struct cf_handler *h = (struct cf_handler *)1;
 	struct cf_error err = { 0 };
@@ -1331,7 +1222,7 @@ static void allocation_failures(cf_handler_new_fn new_handler, const char *event
 	for (fail_at = 0; failed && fail_at < 20000; fail_at++) {
 		ts_alloc_install(-1);
 		struct rig r;
-		rig_open(&r, new_handler, standard_env, false);
+		rig_open(&r, new_handler, ar_handler_env, false);
 		r.peer.ccf_products[0] = "p-1-0";
 		long held = ts_alloc_live();
 		ts_alloc_install(fail_at);

@@ -25,35 +25,6 @@ static const char *env_get(const char *name, void *user)
 	return NULL;
 }
 
-/* A logger writing into memory. */
-struct sink {
-	FILE *stream;
-	char *buf;
-	size_t len;
-	struct cf_logger log;
-};
-
-static void sink_open(struct sink *s, struct env *e)
-{
-	memset(s, 0, sizeof(*s));
-	s->stream = open_memstream(&s->buf, &s->len);
-	ck_assert_ptr_nonnull(s->stream);
-	cf_logger_init(&s->log, s->stream, env_get, e);
-}
-
-/* Everything written so far (NUL-terminated, owned by the sink). */
-static const char *sink_text(struct sink *s)
-{
-	ck_assert_int_eq(fflush(s->stream), 0);
-	return s->buf;
-}
-
-static void sink_close(struct sink *s)
-{
-	fclose(s->stream);
-	free(s->buf);
-}
-
 static size_t count_char(const char *s, char c)
 {
 	size_t n = 0;
@@ -122,14 +93,14 @@ static struct json_object *parse_line(const char *line)
 START_TEST(test_json_line)
 {
 	struct env e = { { { "AWS_LAMBDA_LOG_FORMAT", "JSON" } } };
-	struct sink s;
-	sink_open(&s, &e);
+	struct ts_log_sink s;
+	ts_log_sink_open(&s, env_get, &e);
 	ck_assert(s.log.json);
 	ck_assert_int_eq(s.log.min_level, CF_LOG_INFO);
 	cf_logger_set_request_id(&s.log, "8476a536-e9f4-5d4b-9b1c-4a3e5b2d1c0f");
 	const struct cf_log_field f[] = { { "orderId", "o-1001" }, { "messages", "2" }, { "empty", NULL } };
 	cf_log(&s.log, CF_LOG_INFO, "SQS batch processed", f, 3);
-	const char *text = sink_text(&s);
+	const char *text = ts_log_sink_text(&s);
 	ck_assert_uint_eq(count_char(text, '\n'), 1);
 	char line[1024];
 	nth_line(text, 0, line, sizeof(line));
@@ -146,41 +117,41 @@ START_TEST(test_json_line)
 	ck_assert_msg(strncmp(line, "{\"timestamp\":\"", 14) == 0, "%s", line);
 	ck_assert_ptr_nonnull(strstr(line, "\",\"level\":\"INFO\",\"message\":\"SQS batch processed\",\"requestId\":"));
 	json_object_put(obj);
-	sink_close(&s);
+	ts_log_sink_close(&s);
 }
 END_TEST
 
 START_TEST(test_json_without_request_id)
 {
 	struct env e = { { { "AWS_LAMBDA_LOG_FORMAT", "json" } } };
-	struct sink s;
-	sink_open(&s, &e);
+	struct ts_log_sink s;
+	ts_log_sink_open(&s, env_get, &e);
 	ck_assert(s.log.json);
 	cf_logger_set_request_id(&s.log, "r-1");
 	cf_logger_set_request_id(&s.log, NULL);
 	cf_log(&s.log, CF_LOG_ERROR, "outside an invocation", NULL, 0);
 	char line[512];
-	nth_line(sink_text(&s), 0, line, sizeof(line));
+	nth_line(ts_log_sink_text(&s), 0, line, sizeof(line));
 	struct json_object *obj = parse_line(line);
 	ck_assert_ptr_null(get_string(obj, "requestId"));
 	ck_assert_str_eq(get_string(obj, "level"), "ERROR");
 	ck_assert_int_eq(json_object_object_length(obj), 3);
 	json_object_put(obj);
-	sink_close(&s);
+	ts_log_sink_close(&s);
 }
 END_TEST
 
 START_TEST(test_text_line)
 {
 	struct env e = { { { NULL, NULL } } };
-	struct sink s;
-	sink_open(&s, &e);
+	struct ts_log_sink s;
+	ts_log_sink_open(&s, env_get, &e);
 	ck_assert(!s.log.json);
 	cf_log(&s.log, CF_LOG_WARN, "before", NULL, 0);
 	cf_logger_set_request_id(&s.log, "req-7");
 	const struct cf_log_field f[] = { { "messageId", "m-1" }, { "reason", "ConditionalCheckFailedException" } };
 	cf_log(&s.log, CF_LOG_WARN, "message failed permanently", f, 2);
-	const char *text = sink_text(&s);
+	const char *text = ts_log_sink_text(&s);
 	ck_assert_uint_eq(count_char(text, '\n'), 2);
 	char line[512];
 	nth_line(text, 0, line, sizeof(line));
@@ -194,7 +165,7 @@ START_TEST(test_text_line)
 	assert_timestamp(line);
 	ck_assert_str_eq(line + 25,
 			 "WARN\treq-7\tmessage failed permanently messageId=m-1 reason=ConditionalCheckFailedException");
-	sink_close(&s);
+	ts_log_sink_close(&s);
 }
 END_TEST
 
@@ -204,12 +175,12 @@ static unsigned written_levels(const char *format, const char *level)
 	struct env e = { { { "AWS_LAMBDA_LOG_FORMAT", format }, { "AWS_LAMBDA_LOG_LEVEL", level } } };
 	if (!level)
 		e.vars[1][0] = NULL;
-	struct sink s;
-	sink_open(&s, &e);
+	struct ts_log_sink s;
+	ts_log_sink_open(&s, env_get, &e);
 	static const char *const names[] = { "TRACE", "DEBUG", "INFO", "WARN", "ERROR", "FATAL" };
 	for (int l = CF_LOG_TRACE; l <= CF_LOG_FATAL; l++)
 		cf_log(&s.log, (enum cf_log_level)l, names[l], NULL, 0);
-	const char *text = sink_text(&s);
+	const char *text = ts_log_sink_text(&s);
 	unsigned mask = 0;
 	size_t lines = count_char(text, '\n');
 	for (size_t i = 0; i < lines; i++) {
@@ -226,7 +197,7 @@ static unsigned written_levels(const char *format, const char *level)
 	ck_assert_uint_eq(lines, (size_t)__builtin_popcount(mask));
 	for (int l = CF_LOG_TRACE; l <= CF_LOG_FATAL; l++)
 		ck_assert(cf_logger_enabled(&s.log, (enum cf_log_level)l) == !!(mask & (1u << l)));
-	sink_close(&s);
+	ts_log_sink_close(&s);
 	return mask;
 }
 
@@ -264,12 +235,12 @@ static const char nasty[] = "line1\nline2\r\ttab \x01\x1f quote\" back\\slash \x
 START_TEST(test_json_escapes_control_characters)
 {
 	struct env e = { { { "AWS_LAMBDA_LOG_FORMAT", "JSON" } } };
-	struct sink s;
-	sink_open(&s, &e);
+	struct ts_log_sink s;
+	ts_log_sink_open(&s, env_get, &e);
 	cf_logger_set_request_id(&s.log, "id\nwith newline");
 	const struct cf_log_field f[] = { { "reason", nasty }, { "key\nnl", "v" } };
 	cf_log(&s.log, CF_LOG_WARN, nasty, f, 2);
-	const char *text = sink_text(&s);
+	const char *text = ts_log_sink_text(&s);
 	ck_assert_uint_eq(count_char(text, '\n'), 1);
 	ck_assert_uint_eq(count_char(text, '\r'), 0);
 	ck_assert_uint_eq(count_char(text, '\t'), 0);
@@ -282,19 +253,19 @@ START_TEST(test_json_escapes_control_characters)
 	ck_assert_str_eq(get_string(obj, "requestId"), "id\nwith newline");
 	ck_assert_str_eq(get_string(obj, "key\nnl"), "v");
 	json_object_put(obj);
-	sink_close(&s);
+	ts_log_sink_close(&s);
 }
 END_TEST
 
 START_TEST(test_text_escapes_control_characters)
 {
 	struct env e = { { { "AWS_LAMBDA_LOG_FORMAT", "TEXT" } } };
-	struct sink s;
-	sink_open(&s, &e);
+	struct ts_log_sink s;
+	ts_log_sink_open(&s, env_get, &e);
 	cf_logger_set_request_id(&s.log, "id\nwith\ttab");
 	const struct cf_log_field f[] = { { "reason", nasty }, { "key\nnl", "v" } };
 	cf_log(&s.log, CF_LOG_WARN, nasty, f, 2);
-	const char *text = sink_text(&s);
+	const char *text = ts_log_sink_text(&s);
 	ck_assert_uint_eq(count_char(text, '\n'), 1);
 	ck_assert_uint_eq(count_char(text, '\r'), 0);
 	ck_assert_uint_eq(count_char(text, '\x01'), 0);
@@ -305,15 +276,15 @@ START_TEST(test_text_escapes_control_characters)
 	ck_assert_ptr_nonnull(strstr(text, "line1\\nline2\\r\\ttab \\u0001\\u001f quote"));
 	ck_assert_ptr_nonnull(strstr(text, "\xf0\x9f\xa6\x8a end reason=line1\\nline2"));
 	ck_assert_ptr_nonnull(strstr(text, " key\\nnl=v\n"));
-	sink_close(&s);
+	ts_log_sink_close(&s);
 }
 END_TEST
 
 START_TEST(test_request_id_truncated)
 {
 	struct env e = { { { "AWS_LAMBDA_LOG_FORMAT", "JSON" } } };
-	struct sink s;
-	sink_open(&s, &e);
+	struct ts_log_sink s;
+	ts_log_sink_open(&s, env_get, &e);
 	char id[300];
 	memset(id, 'a', sizeof(id) - 1);
 	id[sizeof(id) - 1] = '\0';
@@ -321,11 +292,11 @@ START_TEST(test_request_id_truncated)
 	ck_assert_uint_eq(strlen(s.log.request_id), sizeof(s.log.request_id) - 1);
 	cf_log(&s.log, CF_LOG_INFO, "x", NULL, 0);
 	char line[1024];
-	nth_line(sink_text(&s), 0, line, sizeof(line));
+	nth_line(ts_log_sink_text(&s), 0, line, sizeof(line));
 	struct json_object *obj = parse_line(line);
 	ck_assert_uint_eq(strlen(get_string(obj, "requestId")), sizeof(s.log.request_id) - 1);
 	json_object_put(obj);
-	sink_close(&s);
+	ts_log_sink_close(&s);
 }
 END_TEST
 
@@ -333,15 +304,15 @@ END_TEST
 START_TEST(test_one_line_per_event)
 {
 	struct env e = { { { "AWS_LAMBDA_LOG_FORMAT", "JSON" }, { "AWS_LAMBDA_LOG_LEVEL", "DEBUG" } } };
-	struct sink s;
-	sink_open(&s, &e);
+	struct ts_log_sink s;
+	ts_log_sink_open(&s, env_get, &e);
 	char value[64];
 	for (int i = 0; i < 100; i++) {
 		snprintf(value, sizeof(value), "v%d\n", i);
 		const struct cf_log_field f[] = { { "i", value } };
 		cf_log(&s.log, i % 2 ? CF_LOG_DEBUG : CF_LOG_TRACE, "tick", f, 1);
 	}
-	const char *text = sink_text(&s);
+	const char *text = ts_log_sink_text(&s);
 	ck_assert_uint_eq(count_char(text, '\n'), 50);
 	for (size_t i = 0; i < 50; i++) {
 		char line[256];
@@ -352,7 +323,7 @@ START_TEST(test_one_line_per_event)
 		ck_assert_str_eq(get_string(obj, "level"), "DEBUG");
 		json_object_put(obj);
 	}
-	sink_close(&s);
+	ts_log_sink_close(&s);
 }
 END_TEST
 

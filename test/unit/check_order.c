@@ -13,8 +13,7 @@ static struct cf_order *parse_ok(const char *body, size_t len)
 	struct cf_error err;
 	cf_error_clear(&err);
 	enum cf_status st = cf_order_parse(body, len, &order, &err);
-	ck_assert_msg(st == CF_OK, "%d: %s", st, err.message);
-	ck_assert_ptr_nonnull(order);
+	ts_assert_ok(st, order, &err);
 	return order;
 }
 
@@ -214,14 +213,8 @@ START_TEST(test_order_errors)
 	cf_error_clear(&err);
 	const char *body = order_errors[_i].body;
 	enum cf_status st = cf_order_parse(body, strlen(body), &o, &err);
-	ck_assert_msg(st == order_errors[_i].status, "%s: got %d (%s), want %d", body, st, err.message,
-		      order_errors[_i].status);
-	ck_assert_ptr_null(o);
-	ck_assert_int_eq(err.code, st);
-	if (order_errors[_i].message)
-		ck_assert_msg(strcmp(err.message, order_errors[_i].message) == 0, "%s: got \"%s\", want \"%s\"", body,
-			      err.message, order_errors[_i].message);
-	else
+	ts_assert_failed(body, st, o, &err, order_errors[_i].status, order_errors[_i].message);
+	if (!order_errors[_i].message)
 		ck_assert_msg(strncmp(err.message, "offset ", 7) == 0, "%s: \"%s\"", body, err.message);
 }
 END_TEST

@@ -10,6 +10,7 @@
 #include <json-c/json.h>
 
 #include "alloc_internal.h"
+#include "aws_rig.h"
 #include "cartflow/fake_transport.h"
 #include "cartflow/handler.h"
 #include "cartflow/runtime.h"
@@ -24,52 +25,6 @@
 #define SECOND_MESSAGE_ID "2e1424d4-f796-459a-8184-9c92662be6da"
 #define FIRST_MESSAGE_ID "059f36b4-87a3-44ab-83d2-661975830a7d"
 
-/* ---- a deterministic clock: fixed now, sleeps recorded instead of slept ---- */
-
-struct test_clock {
-	int64_t now_ms;
-	int64_t sleeps[64];
-	size_t sleep_count;
-};
-
-static int64_t tc_now(void *user) { return ((struct test_clock *)user)->now_ms; }
-
-static void tc_sleep(int64_t ms, void *user)
-{
-	struct test_clock *c = user;
-	if (c->sleep_count < 64)
-		c->sleeps[c->sleep_count] = ms;
-	c->sleep_count++;
-	c->now_ms += ms;
-}
-
-static double tc_random(void *user)
-{
-	(void)user;
-	return 0.5;
-}
-
-/* ---- the environment the handlers read ---- */
-
-static const char *const handler_env[] = {
-	"AWS_ACCESS_KEY_ID=AKIDEXAMPLE",
-	"AWS_SECRET_ACCESS_KEY=wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY",
-	"AWS_REGION=us-east-1",
-	"TABLE_NAME=orders",
-	"UPDATE_CART_PRODUCT_SQS=https://sqs.us-east-1.amazonaws.com/123456789012/cart-products",
-	NULL,
-};
-
-static const char *env_get(const char *name, void *user)
-{
-	const char *const *vars = user;
-	size_t n = strlen(name);
-	for (size_t i = 0; vars[i]; i++)
-		if (!strncmp(vars[i], name, n) && vars[i][n] == '=')
-			return vars[i] + n + 1;
-	return NULL;
-}
-
 /* ---- the fake AWS side: answers like SQS and DynamoDB, notes the environment during each call ---- */
 
 struct aws_call {
@@ -82,14 +37,6 @@ struct aws_side {
 	size_t count;
 };
 
-static const char *request_header(const struct cf_http_request *req, const char *name)
-{
-	for (size_t i = 0; i < req->header_count; i++)
-		if (!strcasecmp(req->headers[i].name, name))
-			return req->headers[i].value;
-	return NULL;
-}
-
 static enum cf_status aws_answer(void *user, const struct cf_http_request *req, struct cf_http_response *resp,
 				 struct cf_error *err)
 {
@@ -101,13 +48,10 @@ static enum cf_status aws_answer(void *user, const struct cf_http_request *req, 
 		snprintf(c->trace_env, sizeof(c->trace_env), "%s", env ? env : "");
 	}
 	side->count++;
-	const char *target = request_header(req, "X-Amz-Target");
+	const char *target = ar_header(req, "X-Amz-Target");
 	resp->status = 200;
 	if (target && !strcmp(target, "AmazonSQS.SendMessageBatch")) {
-		struct json_tokener *tok = json_tokener_new();
-		ck_assert_ptr_nonnull(tok);
-		struct json_object *root = json_tokener_parse_ex(tok, req->body, (int)req->body_len), *entries;
-		json_tokener_free(tok);
+		struct json_object *root = ts_json_parse_n(req->body, req->body_len), *entries;
 		char body[4096] = "{\"Successful\":[";
 		size_t n = strlen(body);
 		if (root && json_object_object_get_ex(root, "Entries", &entries))
@@ -179,11 +123,6 @@ static void push_exit(struct cf_fake_transport *f)
 			 CF_OK);
 }
 
-static const char *req_header(const struct cf_http_request *r, const char *name)
-{
-	return request_header(r, name);
-}
-
 /* Request `i` of `f` is `method` on BASE `suffix`. Returns it. */
 static const struct cf_http_request *assert_request(struct cf_fake_transport *f, size_t i, const char *method,
 						    const char *suffix)
@@ -213,8 +152,8 @@ static void assert_body_eq(const struct cf_http_request *r, const char *want)
 /* The request is an error post of `type`: header, and a body {"errorMessage","errorType","stackTrace":[]}. */
 static void assert_error_post(const struct cf_http_request *r, const char *type, const char *message_part)
 {
-	ck_assert_str_eq(req_header(r, "Lambda-Runtime-Function-Error-Type"), type);
-	ck_assert_str_eq(req_header(r, "Content-Type"), "application/json");
+	ck_assert_str_eq(ar_header(r, "Lambda-Runtime-Function-Error-Type"), type);
+	ck_assert_str_eq(ar_header(r, "Content-Type"), "application/json");
 	struct json_object *doc = json_tokener_parse(r->body), *v;
 	ck_assert_msg(doc != NULL, "error body is not JSON: %s", r->body);
 	ck_assert_int_eq(json_object_object_length(doc), 3);
@@ -237,48 +176,48 @@ static void assert_error_post(const struct cf_http_request *r, const char *type,
 struct rig {
 	struct cf_fake_transport *api, *aws;
 	struct aws_side side;
-	struct test_clock clock;
-	struct cf_clock clk;
+	struct ar_clock clock;
 	struct cf_runtime *rt;
 	struct cf_handler *handler;
-	struct cf_logger log;
-	FILE *log_stream;
-	char *log_buf;
-	size_t log_len;
+	struct ts_log_sink logs;
 };
 
-static void rig_open(struct rig *r, unsigned next_attempts)
+/* The runtime; with a handler built by `new_handler` (NULL: none) over ar_handler_env. */
+static void rig_open(struct rig *r, unsigned next_attempts, cf_handler_new_fn new_handler)
 {
 	memset(r, 0, sizeof(*r));
 	unsetenv("_X_AMZN_TRACE_ID");
-	r->clock.now_ms = NOW_MS;
-	r->clk = (struct cf_clock){ tc_now, tc_sleep, tc_random, &r->clock };
+	ar_clock_init(&r->clock, NOW_MS);
 	ck_assert_int_eq(cf_fake_transport_new(&r->api), CF_OK);
 	ck_assert_int_eq(cf_fake_transport_new(&r->aws), CF_OK);
 	cf_fake_transport_set_handler(r->aws, aws_answer, &r->side);
-	r->log_stream = open_memstream(&r->log_buf, &r->log_len);
-	ck_assert_ptr_nonnull(r->log_stream);
 	static const char *const log_env[] = { "AWS_LAMBDA_LOG_FORMAT=JSON", "AWS_LAMBDA_LOG_LEVEL=DEBUG", NULL };
-	cf_logger_init(&r->log, r->log_stream, env_get, (void *)log_env);
+	ts_log_sink_open(&r->logs, ar_env_get, (void *)log_env);
 	const struct cf_runtime_options opt = { .api = API, .transport = cf_fake_transport_as_transport(r->api),
-						.clock = &r->clk, .next_attempts = next_attempts };
+						.clock = &r->clock.cf, .next_attempts = next_attempts };
 	struct cf_error err = { 0 };
 	ck_assert_msg(cf_runtime_new(&opt, &r->rt, &err) == CF_OK, "%s", err.message);
-}
-
-static void rig_handler(struct rig *r, cf_handler_new_fn new_handler)
-{
-	const struct cf_handler_env env = { .getenv_fn = env_get, .getenv_user = (void *)handler_env,
-					    .transport = cf_fake_transport_as_transport(r->aws), .clock = &r->clk,
-					    .log = &r->log };
-	struct cf_error err = { 0 };
+	if (!new_handler)
+		return;
+	const struct cf_handler_env env = { .getenv_fn = ar_env_get, .getenv_user = (void *)ar_handler_env,
+					    .transport = cf_fake_transport_as_transport(r->aws), .clock = &r->clock.cf,
+					    .log = &r->logs.log };
 	ck_assert_msg(new_handler(&env, &r->handler, &err) == CF_OK, "%s", err.message);
 }
 
-static const char *rig_log(struct rig *r)
+static const char *rig_log(struct rig *r) { return ts_log_sink_text(&r->logs); }
+
+/* cf_runtime_serve over the rig's runtime, handler and logger. */
+static enum cf_status rig_serve(struct rig *r, unsigned max_invocations)
 {
-	fflush(r->log_stream);
-	return r->log_buf;
+	return cf_runtime_serve(r->rt, r->handler, &r->logs.log, max_invocations);
+}
+
+/* The Runtime API tells the runtime to exit once what is queued is served: serving ends with CF_ERR_HTTP. */
+static void rig_serve_until_exit(struct rig *r)
+{
+	push_exit(r->api);
+	ck_assert_int_eq(rig_serve(r, 0), CF_ERR_HTTP);
 }
 
 static void rig_close(struct rig *r)
@@ -287,8 +226,7 @@ static void rig_close(struct rig *r)
 	cf_runtime_destroy(r->rt);
 	cf_fake_transport_destroy(r->api);
 	cf_fake_transport_destroy(r->aws);
-	fclose(r->log_stream);
-	free(r->log_buf);
+	ts_log_sink_close(&r->logs);
 	unsetenv("_X_AMZN_TRACE_ID");
 }
 
@@ -330,7 +268,7 @@ END_TEST
 START_TEST(test_next_reads_every_header)
 {
 	struct rig r;
-	rig_open(&r, 0);
+	rig_open(&r, 0, NULL);
 	static const char event[] = "{\"Records\":[]}";
 	push_next(r.api, &(struct next_spec){ .id = "8476a536-e9f4-5d4b-9b1c-4a3e5b2d1c0f",
 					      .deadline = "1764000060000",
@@ -368,7 +306,7 @@ END_TEST
 START_TEST(test_next_optional_headers_absent)
 {
 	struct rig r;
-	rig_open(&r, 0);
+	rig_open(&r, 0, NULL);
 	push_next(r.api, &(struct next_spec){ .id = "id-1", .body = "{}" });
 	push_next(r.api, &(struct next_spec){ .id = "id-2", .deadline = "soon" });
 	push_next(r.api, &(struct next_spec){ .id = "id-3", .deadline = "1764000060000x" });
@@ -394,7 +332,7 @@ END_TEST
 START_TEST(test_next_empty_body)
 {
 	struct rig r;
-	rig_open(&r, 0);
+	rig_open(&r, 0, NULL);
 	ck_assert_int_eq(cf_fake_transport_push_response(r.api, &(struct cf_fake_response){
 				 .status = 200,
 				 .headers = (const struct cf_http_header[]){ { "Lambda-Runtime-Aws-Request-Id", "e" } },
@@ -413,7 +351,7 @@ END_TEST
 START_TEST(test_next_missing_or_bad_request_id)
 {
 	struct rig r;
-	rig_open(&r, 0);
+	rig_open(&r, 0, NULL);
 	push_next(r.api, &(struct next_spec){ .trace = TRACE_1 });
 	push_next(r.api, &(struct next_spec){ .id = "" });
 	push_next(r.api, &(struct next_spec){ .id = "../../init/error" });
@@ -436,7 +374,7 @@ END_TEST
 START_TEST(test_next_http_error)
 {
 	struct rig r;
-	rig_open(&r, 0);
+	rig_open(&r, 0, NULL);
 	push_exit(r.api);
 	push_status(r.api, 403);
 	struct cf_invocation inv;
@@ -454,7 +392,7 @@ END_TEST
 START_TEST(test_next_retries_transport_errors)
 {
 	struct rig r;
-	rig_open(&r, 0);
+	rig_open(&r, 0, NULL);
 	ck_assert_int_eq(cf_fake_transport_fail_call(r.api, 1, CF_FAKE_FAIL_TRANSPORT), CF_OK);
 	ck_assert_int_eq(cf_fake_transport_fail_call(r.api, 2, CF_FAKE_FAIL_TIMEOUT), CF_OK);
 	ck_assert_int_eq(cf_fake_transport_fail_call(r.api, 3, CF_FAKE_FAIL_TRANSPORT), CF_OK);
@@ -467,10 +405,7 @@ START_TEST(test_next_retries_transport_errors)
 	for (size_t i = 0; i < 4; i++)
 		assert_next_request(r.api, i);
 	/* Exponential backoff between attempts, through the injected clock. */
-	ck_assert_uint_eq(r.clock.sleep_count, 3);
-	ck_assert_int_eq(r.clock.sleeps[0], 50);
-	ck_assert_int_eq(r.clock.sleeps[1], 100);
-	ck_assert_int_eq(r.clock.sleeps[2], 200);
+	ar_assert_sleeps(&r.clock, 3, (const int64_t[]){ 50, 100, 200 });
 	rig_close(&r);
 }
 END_TEST
@@ -482,7 +417,7 @@ START_TEST(test_next_gives_up)
 	static const size_t expected[] = { 5, 1, 3 };
 	for (size_t k = 0; k < 3; k++) {
 		struct rig r;
-		rig_open(&r, attempts[k]);
+		rig_open(&r, attempts[k], NULL);
 		ck_assert_int_eq(cf_fake_transport_fail_from_call(r.api, 1, CF_FAKE_FAIL_TRANSPORT), CF_OK);
 		push_next(r.api, &(struct next_spec){ .id = "never-seen" });
 		struct cf_invocation inv;
@@ -502,15 +437,15 @@ END_TEST
 START_TEST(test_respond_posts_exact_body)
 {
 	struct rig r;
-	rig_open(&r, 0);
+	rig_open(&r, 0, NULL);
 	push_status(r.api, 202);
 	static const char body[] = "{\"batchItemFailures\":[{\"itemIdentifier\":\"" SECOND_MESSAGE_ID "\"}]}";
 	struct cf_error err = { 0 };
 	ck_assert_int_eq(cf_runtime_respond(r.rt, "req-1", body, strlen(body), &err), CF_OK);
 	const struct cf_http_request *q = assert_request(r.api, 0, "POST", "/invocation/req-1/response");
 	assert_body_eq(q, body);
-	ck_assert_str_eq(req_header(q, "Content-Type"), "application/json");
-	ck_assert_ptr_null(req_header(q, "Lambda-Runtime-Function-Error-Type"));
+	ck_assert_str_eq(ar_header(q, "Content-Type"), "application/json");
+	ck_assert_ptr_null(ar_header(q, "Lambda-Runtime-Function-Error-Type"));
 	/* Any 2xx is accepted; bodies are bytes, not strings. */
 	push_status(r.api, 200);
 	static const char with_nul[] = { '"', 'a', '\0', 'b', '"' };
@@ -529,7 +464,7 @@ END_TEST
 START_TEST(test_respond_status_mapping)
 {
 	struct rig r;
-	rig_open(&r, 0);
+	rig_open(&r, 0, NULL);
 	static const struct {
 		long status;
 		enum cf_status want;
@@ -555,7 +490,7 @@ END_TEST
 START_TEST(test_respond_refuses_bad_ids)
 {
 	struct rig r;
-	rig_open(&r, 0);
+	rig_open(&r, 0, NULL);
 	static const char *const bad[] = { "", "a/b", "../next", "a?b", "a b" };
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
 		ck_assert_int_eq(cf_runtime_respond(r.rt, bad[i], "{}", 2, NULL), CF_ERR_INVALID_ARG);
@@ -574,7 +509,7 @@ END_TEST
 START_TEST(test_respond_over_6mb_not_posted)
 {
 	struct rig r;
-	rig_open(&r, 0);
+	rig_open(&r, 0, NULL);
 	char *big = malloc(CF_RUNTIME_MAX_RESPONSE + 1);
 	ck_assert_ptr_nonnull(big);
 	memset(big, ' ', CF_RUNTIME_MAX_RESPONSE + 1);
@@ -595,7 +530,7 @@ END_TEST
 START_TEST(test_fail_posts_error_document)
 {
 	struct rig r;
-	rig_open(&r, 0);
+	rig_open(&r, 0, NULL);
 	push_status(r.api, 202);
 	static const char message[] = "Records[0]: \"body\" is not JSON\n\tat line 1";
 	ck_assert_int_eq(cf_runtime_fail(r.rt, "req-9", "InvalidEvent", message, NULL), CF_OK);
@@ -625,13 +560,13 @@ END_TEST
 START_TEST(test_init_error)
 {
 	struct rig r;
-	rig_open(&r, 0);
+	rig_open(&r, 0, NULL);
 	push_status(r.api, 202);
 	/* What the bootstrap does when a handler cannot be built: update-cart-status without TABLE_NAME. */
 	static const char *const no_table[] = { "AWS_ACCESS_KEY_ID=AKIDEXAMPLE", "AWS_SECRET_ACCESS_KEY=s",
 						"AWS_REGION=us-east-1", NULL };
-	const struct cf_handler_env env = { .getenv_fn = env_get, .getenv_user = (void *)no_table,
-					    .transport = cf_fake_transport_as_transport(r.aws), .log = &r.log };
+	const struct cf_handler_env env = { .getenv_fn = ar_env_get, .getenv_user = (void *)no_table,
+					    .transport = cf_fake_transport_as_transport(r.aws), .log = &r.logs.log };
 	struct cf_handler *h = (struct cf_handler *)1;
 	struct cf_error err = { 0 };
 	ck_assert_int_eq(cf_update_cart_status_new(&env, &h, &err), CF_ERR_CONFIG);
@@ -655,8 +590,7 @@ END_TEST
 START_TEST(test_serve_normal_invocation)
 {
 	struct rig r;
-	rig_open(&r, 0);
-	rig_handler(&r, cf_update_cart_status_new);
+	rig_open(&r, 0, cf_update_cart_status_new);
 	size_t len;
 	char *event = ts_read_data("orders/sqs_two_orders.json", &len);
 	char deadline[32];
@@ -664,8 +598,7 @@ START_TEST(test_serve_normal_invocation)
 					      .arn = "arn:aws:lambda:us-east-1:123456789012:function:ucs",
 					      .trace = TRACE_1, .body = event });
 	push_status(r.api, 202);
-	push_exit(r.api);
-	ck_assert_int_eq(cf_runtime_serve(r.rt, r.handler, &r.log, 0), CF_ERR_HTTP);
+	rig_serve_until_exit(&r);
 	/* GET next, POST response, GET next (500: stop). */
 	ck_assert_uint_eq(cf_fake_transport_request_count(r.api), 3);
 	assert_next_request(r.api, 0);
@@ -677,8 +610,8 @@ START_TEST(test_serve_normal_invocation)
 	for (size_t i = 0; i < 2; i++) {
 		const struct cf_http_request *a = cf_fake_transport_request(r.aws, i);
 		ck_assert_str_eq(a->url, "https://dynamodb.us-east-1.amazonaws.com/");
-		ck_assert_str_eq(req_header(a, "X-Amz-Target"), "DynamoDB_20120810.UpdateItem");
-		ck_assert_str_eq(req_header(a, "X-Amzn-Trace-Id"), TRACE_1);
+		ck_assert_str_eq(ar_header(a, "X-Amz-Target"), "DynamoDB_20120810.UpdateItem");
+		ck_assert_str_eq(ar_header(a, "X-Amzn-Trace-Id"), TRACE_1);
 		ck_assert_int_eq(a->timeout_ms, 60000 - 500); /* deadline minus the client's safety margin */
 		ck_assert(r.side.calls[i].trace_env_set);
 		ck_assert_str_eq(r.side.calls[i].trace_env, TRACE_1);
@@ -698,15 +631,14 @@ END_TEST
 START_TEST(test_serve_max_invocations)
 {
 	struct rig r;
-	rig_open(&r, 0);
-	rig_handler(&r, cf_update_cart_status_new);
+	rig_open(&r, 0, cf_update_cart_status_new);
 	for (int i = 0; i < 3; i++) {
 		char id[16];
 		snprintf(id, sizeof(id), "req-%d", i);
 		push_next(r.api, &(struct next_spec){ .id = id, .body = "{\"Records\":[]}" });
 		push_status(r.api, 202);
 	}
-	ck_assert_int_eq(cf_runtime_serve(r.rt, r.handler, &r.log, 2), CF_OK);
+	ck_assert_int_eq(rig_serve(&r, 2), CF_OK);
 	ck_assert_uint_eq(cf_fake_transport_request_count(r.api), 4);
 	assert_request(r.api, 1, "POST", "/invocation/req-0/response");
 	assert_body_eq(cf_fake_transport_request(r.api, 1), "{\"batchItemFailures\":[]}");
@@ -720,16 +652,14 @@ END_TEST
 START_TEST(test_serve_handler_failure_posts_error)
 {
 	struct rig r;
-	rig_open(&r, 0);
-	rig_handler(&r, cf_update_cart_status_new);
+	rig_open(&r, 0, cf_update_cart_status_new);
 	push_next(r.api, &(struct next_spec){ .id = "bad-json", .body = "{\"Records\":[" });
 	push_status(r.api, 202);
 	push_next(r.api, &(struct next_spec){ .id = "not-sqs", .body = "{\"Messages\":[]}" });
 	push_status(r.api, 202);
 	push_next(r.api, &(struct next_spec){ .id = "good", .body = "{\"Records\":[]}" });
 	push_status(r.api, 202);
-	push_exit(r.api);
-	ck_assert_int_eq(cf_runtime_serve(r.rt, r.handler, &r.log, 0), CF_ERR_HTTP);
+	rig_serve_until_exit(&r);
 	ck_assert_uint_eq(cf_fake_transport_request_count(r.api), 7);
 	assert_error_post(assert_request(r.api, 1, "POST", "/invocation/bad-json/error"), "InvalidEvent", NULL);
 	assert_error_post(assert_request(r.api, 3, "POST", "/invocation/not-sqs/error"), "InvalidEvent", "Records");
@@ -742,14 +672,12 @@ END_TEST
 START_TEST(test_serve_skips_missing_request_id)
 {
 	struct rig r;
-	rig_open(&r, 0);
-	rig_handler(&r, cf_update_cart_status_new);
+	rig_open(&r, 0, cf_update_cart_status_new);
 	push_next(r.api, &(struct next_spec){ .body = "{\"Records\":[]}" });
 	push_next(r.api, &(struct next_spec){ .id = "bad/id", .body = "{\"Records\":[]}" });
 	push_next(r.api, &(struct next_spec){ .id = "req-2", .body = "{\"Records\":[]}" });
 	push_status(r.api, 202);
-	push_exit(r.api);
-	ck_assert_int_eq(cf_runtime_serve(r.rt, r.handler, &r.log, 0), CF_ERR_HTTP);
+	rig_serve_until_exit(&r);
 	ck_assert_uint_eq(cf_fake_transport_request_count(r.api), 5);
 	assert_next_request(r.api, 0);
 	assert_next_request(r.api, 1);
@@ -767,14 +695,12 @@ END_TEST
 START_TEST(test_serve_413_not_posted_again)
 {
 	struct rig r;
-	rig_open(&r, 0);
-	rig_handler(&r, cf_update_cart_status_new);
+	rig_open(&r, 0, cf_update_cart_status_new);
 	push_next(r.api, &(struct next_spec){ .id = "req-1", .body = "{\"Records\":[]}" });
 	push_status(r.api, 413);
 	push_next(r.api, &(struct next_spec){ .id = "req-2", .body = "{\"Records\":[]}" });
 	push_status(r.api, 202);
-	push_exit(r.api);
-	ck_assert_int_eq(cf_runtime_serve(r.rt, r.handler, &r.log, 0), CF_ERR_HTTP);
+	rig_serve_until_exit(&r);
 	ck_assert_uint_eq(cf_fake_transport_request_count(r.api), 5);
 	assert_next_request(r.api, 0);
 	assert_request(r.api, 1, "POST", "/invocation/req-1/response");
@@ -789,12 +715,11 @@ END_TEST
 START_TEST(test_serve_exits_on_500_from_response)
 {
 	struct rig r;
-	rig_open(&r, 0);
-	rig_handler(&r, cf_update_cart_status_new);
+	rig_open(&r, 0, cf_update_cart_status_new);
 	push_next(r.api, &(struct next_spec){ .id = "req-1", .body = "{\"Records\":[]}" });
 	push_exit(r.api);
 	push_next(r.api, &(struct next_spec){ .id = "req-2", .body = "{\"Records\":[]}" });
-	ck_assert_int_eq(cf_runtime_serve(r.rt, r.handler, &r.log, 0), CF_ERR_HTTP);
+	ck_assert_int_eq(rig_serve(&r, 0), CF_ERR_HTTP);
 	ck_assert_uint_eq(cf_fake_transport_request_count(r.api), 2);
 	assert_request(r.api, 1, "POST", "/invocation/req-1/response");
 	ck_assert_uint_eq(cf_fake_transport_pending_responses(r.api), 1);
@@ -805,12 +730,11 @@ END_TEST
 START_TEST(test_serve_exits_on_500_from_error)
 {
 	struct rig r;
-	rig_open(&r, 0);
-	rig_handler(&r, cf_update_cart_status_new);
+	rig_open(&r, 0, cf_update_cart_status_new);
 	push_next(r.api, &(struct next_spec){ .id = "req-1", .body = "nope" });
 	push_exit(r.api);
 	push_next(r.api, &(struct next_spec){ .id = "req-2", .body = "{\"Records\":[]}" });
-	ck_assert_int_eq(cf_runtime_serve(r.rt, r.handler, &r.log, 0), CF_ERR_HTTP);
+	ck_assert_int_eq(rig_serve(&r, 0), CF_ERR_HTTP);
 	ck_assert_uint_eq(cf_fake_transport_request_count(r.api), 2);
 	assert_request(r.api, 1, "POST", "/invocation/req-1/error");
 	rig_close(&r);
@@ -820,12 +744,11 @@ END_TEST
 START_TEST(test_serve_exits_when_api_vanishes_during_post)
 {
 	struct rig r;
-	rig_open(&r, 0);
-	rig_handler(&r, cf_update_cart_status_new);
+	rig_open(&r, 0, cf_update_cart_status_new);
 	push_next(r.api, &(struct next_spec){ .id = "req-1", .body = "{\"Records\":[]}" });
 	push_next(r.api, &(struct next_spec){ .id = "req-2", .body = "{\"Records\":[]}" });
 	ck_assert_int_eq(cf_fake_transport_fail_call(r.api, 2, CF_FAKE_FAIL_TRANSPORT), CF_OK);
-	enum cf_status st = cf_runtime_serve(r.rt, r.handler, &r.log, 0);
+	enum cf_status st = rig_serve(&r, 0);
 	ck_assert_int_ne(st, CF_OK);
 	ck_assert_uint_eq(cf_fake_transport_request_count(r.api), 2);
 	rig_close(&r);
@@ -835,24 +758,20 @@ END_TEST
 START_TEST(test_serve_next_retries_then_gives_up)
 {
 	struct rig r;
-	rig_open(&r, 3);
-	rig_handler(&r, cf_update_cart_status_new);
+	rig_open(&r, 3, cf_update_cart_status_new);
 	/* One invocation after a transient failure, then the Runtime API is gone for good. */
 	ck_assert_int_eq(cf_fake_transport_fail_call(r.api, 1, CF_FAKE_FAIL_TRANSPORT), CF_OK);
 	ck_assert_int_eq(cf_fake_transport_fail_from_call(r.api, 4, CF_FAKE_FAIL_TRANSPORT), CF_OK);
 	push_next(r.api, &(struct next_spec){ .id = "req-1", .body = "{\"Records\":[]}" });
 	push_status(r.api, 202);
-	ck_assert_int_eq(cf_runtime_serve(r.rt, r.handler, &r.log, 0), CF_ERR_TRANSPORT);
+	ck_assert_int_eq(rig_serve(&r, 0), CF_ERR_TRANSPORT);
 	ck_assert_uint_eq(cf_fake_transport_request_count(r.api), 6);
 	assert_next_request(r.api, 0);
 	assert_next_request(r.api, 1);
 	assert_request(r.api, 2, "POST", "/invocation/req-1/response");
 	for (size_t i = 3; i < 6; i++)
 		assert_next_request(r.api, i);
-	ck_assert_uint_eq(r.clock.sleep_count, 3);
-	ck_assert_int_eq(r.clock.sleeps[0], 50);
-	ck_assert_int_eq(r.clock.sleeps[1], 50);
-	ck_assert_int_eq(r.clock.sleeps[2], 100);
+	ar_assert_sleeps(&r.clock, 3, (const int64_t[]){ 50, 50, 100 });
 	ck_assert_ptr_nonnull(strstr(rig_log(&r), "\"level\":\"FATAL\""));
 	rig_close(&r);
 }
@@ -861,8 +780,7 @@ END_TEST
 START_TEST(test_serve_trace_id_environment)
 {
 	struct rig r;
-	rig_open(&r, 0);
-	rig_handler(&r, cf_update_cart_status_new);
+	rig_open(&r, 0, cf_update_cart_status_new);
 	setenv("_X_AMZN_TRACE_ID", "stale-from-before", 1);
 	size_t len;
 	char *event = ts_read_data("orders/sqs_two_orders.json", &len);
@@ -872,19 +790,18 @@ START_TEST(test_serve_trace_id_environment)
 	push_status(r.api, 202);
 	push_next(r.api, &(struct next_spec){ .id = "other-trace", .trace = TRACE_2, .body = event });
 	push_status(r.api, 202);
-	push_exit(r.api);
-	ck_assert_int_eq(cf_runtime_serve(r.rt, r.handler, &r.log, 0), CF_ERR_HTTP);
+	rig_serve_until_exit(&r);
 	ck_assert_uint_eq(cf_fake_transport_request_count(r.aws), 6);
 	ck_assert_uint_eq(r.side.count, 6);
 	for (size_t i = 0; i < 6; i++) {
 		const struct cf_http_request *a = cf_fake_transport_request(r.aws, i);
 		const char *want = i < 2 ? TRACE_1 : i < 4 ? NULL : TRACE_2;
 		if (want) {
-			ck_assert_str_eq(req_header(a, "X-Amzn-Trace-Id"), want);
+			ck_assert_str_eq(ar_header(a, "X-Amzn-Trace-Id"), want);
 			ck_assert(r.side.calls[i].trace_env_set);
 			ck_assert_str_eq(r.side.calls[i].trace_env, want);
 		} else {
-			ck_assert_ptr_null(req_header(a, "X-Amzn-Trace-Id"));
+			ck_assert_ptr_null(ar_header(a, "X-Amzn-Trace-Id"));
 			ck_assert_msg(!r.side.calls[i].trace_env_set, "_X_AMZN_TRACE_ID still \"%s\"",
 				      r.side.calls[i].trace_env);
 		}
@@ -898,8 +815,7 @@ END_TEST
 START_TEST(test_serve_trace_id_on_sqs_calls)
 {
 	struct rig r;
-	rig_open(&r, 0);
-	rig_handler(&r, cf_process_cart_products_new);
+	rig_open(&r, 0, cf_process_cart_products_new);
 	size_t len;
 	char *event = ts_read_data("orders/stream_insert_ordered.json", &len);
 	char deadline[32];
@@ -908,17 +824,16 @@ START_TEST(test_serve_trace_id_on_sqs_calls)
 	push_status(r.api, 202);
 	push_next(r.api, &(struct next_spec){ .id = "s-2", .body = event });
 	push_status(r.api, 202);
-	push_exit(r.api);
-	ck_assert_int_eq(cf_runtime_serve(r.rt, r.handler, &r.log, 0), CF_ERR_HTTP);
+	rig_serve_until_exit(&r);
 	ck_assert_uint_eq(cf_fake_transport_request_count(r.aws), 2);
 	const struct cf_http_request *a = cf_fake_transport_request(r.aws, 0);
 	ck_assert_str_eq(a->url, "https://sqs.us-east-1.amazonaws.com/");
-	ck_assert_str_eq(req_header(a, "X-Amz-Target"), "AmazonSQS.SendMessageBatch");
-	ck_assert_str_eq(req_header(a, "X-Amzn-Trace-Id"), TRACE_2);
+	ck_assert_str_eq(ar_header(a, "X-Amz-Target"), "AmazonSQS.SendMessageBatch");
+	ck_assert_str_eq(ar_header(a, "X-Amzn-Trace-Id"), TRACE_2);
 	ck_assert_int_eq(a->timeout_ms, 10000 - 500);
 	ck_assert_str_eq(r.side.calls[0].trace_env, TRACE_2);
 	a = cf_fake_transport_request(r.aws, 1);
-	ck_assert_ptr_null(req_header(a, "X-Amzn-Trace-Id"));
+	ck_assert_ptr_null(ar_header(a, "X-Amzn-Trace-Id"));
 	ck_assert(!r.side.calls[1].trace_env_set);
 	ck_assert_int_eq(a->timeout_ms, 30000); /* no deadline: the client's default */
 	assert_body_eq(assert_request(r.api, 1, "POST", "/invocation/s-1/response"), "{\"batchItemFailures\":[]}");
@@ -931,8 +846,7 @@ END_TEST
 START_TEST(test_serve_deadline_passed_skips_aws_calls)
 {
 	struct rig r;
-	rig_open(&r, 0);
-	rig_handler(&r, cf_update_cart_status_new);
+	rig_open(&r, 0, cf_update_cart_status_new);
 	size_t len;
 	char *event = ts_read_data("orders/sqs_two_orders.json", &len);
 	char past[32], close[32];
@@ -941,8 +855,7 @@ START_TEST(test_serve_deadline_passed_skips_aws_calls)
 	/* Inside the safety margin counts as passed too. */
 	push_next(r.api, &(struct next_spec){ .id = "tight", .deadline = deadline_text(close, NOW_MS + 400), .body = event });
 	push_status(r.api, 202);
-	push_exit(r.api);
-	ck_assert_int_eq(cf_runtime_serve(r.rt, r.handler, &r.log, 0), CF_ERR_HTTP);
+	rig_serve_until_exit(&r);
 	ck_assert_uint_eq(cf_fake_transport_request_count(r.aws), 0);
 	static const char both[] = "{\"batchItemFailures\":[{\"itemIdentifier\":\"" FIRST_MESSAGE_ID
 				   "\"},{\"itemIdentifier\":\"" SECOND_MESSAGE_ID "\"}]}";
@@ -956,15 +869,13 @@ END_TEST
 START_TEST(test_serve_deadline_passed_stream)
 {
 	struct rig r;
-	rig_open(&r, 0);
-	rig_handler(&r, cf_process_cart_products_new);
+	rig_open(&r, 0, cf_process_cart_products_new);
 	size_t len;
 	char *event = ts_read_data("orders/stream_insert_ordered.json", &len);
 	char past[32];
 	push_next(r.api, &(struct next_spec){ .id = "late", .deadline = deadline_text(past, NOW_MS - 1), .body = event });
 	push_status(r.api, 202);
-	push_exit(r.api);
-	ck_assert_int_eq(cf_runtime_serve(r.rt, r.handler, &r.log, 0), CF_ERR_HTTP);
+	rig_serve_until_exit(&r);
 	ck_assert_uint_eq(cf_fake_transport_request_count(r.aws), 0);
 	assert_body_eq(assert_request(r.api, 1, "POST", "/invocation/late/response"),
 		       "{\"batchItemFailures\":[{\"itemIdentifier\":\"111100000000000000000001\"}]}");
@@ -1014,8 +925,7 @@ static enum cf_status sized_new(const struct cf_handler_env *env, struct cf_hand
 START_TEST(test_serve_response_over_6mb_becomes_error)
 {
 	struct rig r;
-	rig_open(&r, 0);
-	rig_handler(&r, sized_new);
+	rig_open(&r, 0, sized_new);
 	sized_calls = 0;
 	char over[32], exact[32];
 	snprintf(over, sizeof(over), "%zu", CF_RUNTIME_MAX_RESPONSE + 1);
@@ -1026,8 +936,7 @@ START_TEST(test_serve_response_over_6mb_becomes_error)
 	push_status(r.api, 202);
 	push_next(r.api, &(struct next_spec){ .id = "fails", .body = "1" });
 	push_status(r.api, 202);
-	push_exit(r.api);
-	ck_assert_int_eq(cf_runtime_serve(r.rt, r.handler, &r.log, 0), CF_ERR_HTTP);
+	rig_serve_until_exit(&r);
 	ck_assert_uint_eq(sized_calls, 3);
 	ck_assert_uint_eq(cf_fake_transport_request_count(r.api), 7);
 	const struct cf_http_request *q = assert_request(r.api, 1, "POST", "/invocation/too-big/error");
@@ -1054,15 +963,14 @@ START_TEST(test_serve_allocation_failures)
 	for (fail_at = 0; failed && fail_at < 5000; fail_at++) {
 		ts_alloc_install(-1);
 		struct rig r;
-		rig_open(&r, 1);
-		rig_handler(&r, cf_update_cart_status_new);
+		rig_open(&r, 1, cf_update_cart_status_new);
 		push_next(r.api, &(struct next_spec){ .id = "req-1", .trace = TRACE_1, .body = event });
 		push_status(r.api, 202);
 		push_status(r.api, 202);
 		/* Count from here: what the rig holds now is freed by rig_close, which takes `held` off. */
 		long held = ts_alloc_live();
 		ts_alloc_install(fail_at);
-		enum cf_status st = cf_runtime_serve(r.rt, r.handler, &r.log, 1);
+		enum cf_status st = rig_serve(&r, 1);
 		failed = ts_alloc_failed();
 		ts_alloc_stop_failing();
 		ck_assert_msg(st == CF_OK || st == CF_ERR_NOMEM || st == CF_ERR_HTTP, "fail_at %ld: %s", fail_at,

@@ -22,8 +22,8 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "cartflow/alloc.h"
 #include "cartflow/sigv4.h"
+#include "test_support.h"
 
 #ifndef CF_SIGV4_SUITE_DIR
 #error "CF_SIGV4_SUITE_DIR must be defined by the build"
@@ -863,40 +863,6 @@ START_TEST(test_key_cache)
 }
 END_TEST
 
-/* An allocator that fails allocation number `fail_at` (0-based) and counts live blocks. */
-struct failing_allocator {
-	long calls;
-	long fail_at;
-	long live;
-};
-
-static void *fail_malloc(size_t size, void *user)
-{
-	struct failing_allocator *a = user;
-	if (a->calls++ == a->fail_at)
-		return NULL;
-	void *p = malloc(size);
-	a->live += p != NULL;
-	return p;
-}
-
-static void *fail_realloc(void *ptr, size_t size, void *user)
-{
-	struct failing_allocator *a = user;
-	if (a->calls++ == a->fail_at)
-		return NULL;
-	void *p = realloc(ptr, size);
-	a->live += p && !ptr;
-	return p;
-}
-
-static void fail_free(void *ptr, void *user)
-{
-	struct failing_allocator *a = user;
-	a->live -= ptr != NULL;
-	free(ptr);
-}
-
 START_TEST(test_allocation_failures)
 {
 	/* Headers and a query long enough to need more than one scratch chunk. */
@@ -918,11 +884,9 @@ START_TEST(test_allocation_failures)
 	enum cf_status st = CF_ERR_NOMEM;
 	long n = 0;
 	for (; st != CF_OK; n++) {
-		struct failing_allocator a = { .fail_at = n };
-		struct cf_allocator al = { fail_malloc, fail_realloc, fail_free, &a };
 		struct cf_sigv4_result res;
 		struct cf_error err = { 0 };
-		cf_set_allocator(&al);
+		ts_alloc_install(n);
 		st = cf_sigv4_sign(&req, &p, &res, &err);
 		if (st == CF_OK) {
 			ck_assert_str_eq(res.authorization, want.authorization);
@@ -933,8 +897,8 @@ START_TEST(test_allocation_failures)
 			ck_assert_ptr_null(res.headers);
 			ck_assert_ptr_null(res.canonical_request);
 		}
-		cf_set_allocator(NULL);
-		ck_assert_msg(a.live == 0, "allocation %ld failed: %ld blocks leaked", n, a.live);
+		ck_assert_msg(ts_alloc_live() == 0, "allocation %ld failed: %ld blocks leaked", n, ts_alloc_live());
+		ts_alloc_uninstall();
 		ck_assert_int_lt(n, 1000);
 	}
 	ck_assert_int_gt(n, 2); /* the loop really failed some allocations */
@@ -976,14 +940,11 @@ int main(void)
 		printf("sigv4 suite: %zu v4 cases in %s, %zu legacy cases in %s\n", v4_cases.count,
 		       CF_SIGV4_SUITE_DIR, legacy_cases.count, LEGACY_DIR);
 	}
-	SRunner *sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	int failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
+	int status = ts_run_suite(s);
 	case_list_free(&v4_cases);
 	case_list_free(&legacy_cases);
-	if (failed)
-		return EXIT_FAILURE;
+	if (status != EXIT_SUCCESS)
+		return status;
 	if (!have_suite) {
 		printf("SKIP: SigV4 test suite not found at %s; the suite cases did not run\n", CF_SIGV4_SUITE_DIR);
 		return 77;

@@ -10,55 +10,18 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
 
+#include "aws_rig.h"
 #include "cartflow/aws_client.h"
-#include "cartflow/clock.h"
 #include "cartflow/fake_transport.h"
 #include "cartflow/forward.h"
 #include "cartflow/sqs_client.h"
 #include "cartflow/transport.h"
 #include "test_support.h"
 
-#define T0_MS INT64_C(1440938160000) /* 2015-08-30T12:36:00Z */
 #define QUEUE_URL "https://sqs.us-east-1.amazonaws.com/123456789012/update-cart-status"
 
-/* ---- deterministic clock ---- */
-
-struct test_clock {
-	int64_t now_ms;
-	int64_t sleeps[64];
-	size_t sleep_count;
-	double random;
-};
-
-static int64_t tc_now(void *user) { return ((struct test_clock *)user)->now_ms; }
-
-static void tc_sleep(int64_t ms, void *user)
-{
-	struct test_clock *c = user;
-	ck_assert_uint_lt(c->sleep_count, 64);
-	c->sleeps[c->sleep_count++] = ms;
-	c->now_ms += ms;
-}
-
-static double tc_random(void *user) { return ((struct test_clock *)user)->random; }
-
 /* ---- a fake SQS behind the fake transport ---- */
-
-/* Parse `len` bytes of JSON (not NUL-terminated: the request body is borrowed as is). NULL if invalid. */
-static struct json_object *parse_n(const char *text, size_t len)
-{
-	struct json_tokener *tok = json_tokener_new();
-	ck_assert_ptr_nonnull(tok);
-	struct json_object *root = json_tokener_parse_ex(tok, text, (int)len);
-	if (json_tokener_get_error(tok) != json_tokener_success) {
-		json_object_put(root);
-		root = NULL;
-	}
-	json_tokener_free(tok);
-	return root;
-}
 
 enum fate { FATE_OK, FATE_RETRYABLE, FATE_SENDER_FAULT, FATE_OMIT };
 
@@ -103,7 +66,7 @@ static enum cf_status sqs_handler(void *user, const struct cf_http_request *req,
 	(void)err;
 	struct sqs_server *sv = user;
 	sv->calls++;
-	struct json_object *root = parse_n(req->body, req->body_len), *entries, *v;
+	struct json_object *root = ts_json_parse_n(req->body, req->body_len), *entries, *v;
 	ck_assert_ptr_nonnull(root);
 	ck_assert(json_object_object_get_ex(root, "QueueUrl", &v));
 	ck_assert_str_eq(json_object_get_string(v), QUEUE_URL);
@@ -168,63 +131,16 @@ static enum cf_status sqs_handler(void *user, const struct cf_http_request *req,
 
 /* ---- fixture ---- */
 
-struct spy {
-	struct cf_transport inner;
-	size_t batches;
-	size_t last_max_in_flight;
-};
-
-static enum cf_status spy_send(void *data, const struct cf_http_request *req, struct cf_http_response *resp,
-			       struct cf_error *err)
-{
-	struct spy *s = data;
-	return s->inner.methods->send(s->inner.data, req, resp, err);
-}
-
-static enum cf_status spy_send_many(void *data, const struct cf_http_request *reqs, size_t count, size_t max_in_flight,
-				    struct cf_http_response *resps, enum cf_status *statuses, struct cf_error *errs)
-{
-	struct spy *s = data;
-	s->batches++;
-	s->last_max_in_flight = max_in_flight;
-	return s->inner.methods->send_many(s->inner.data, reqs, count, max_in_flight, resps, statuses, errs);
-}
-
-static const struct cf_transport_methods spy_methods = { CF_TRANSPORT_VERSION_1, spy_send, spy_send_many, NULL };
-
-static char cfg_key[] = "AKIDEXAMPLE";
-static char cfg_secret[] = "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY";
-static char cfg_region[] = "us-east-1";
-static char cfg_endpoint[] = "http://127.0.0.1:1";
-
 struct fixture {
-	struct test_clock clk;
-	struct cf_clock clock;
-	struct cf_aws_config config;
-	struct cf_fake_transport *fake;
-	struct spy spy;
+	struct aws_rig rig;
 	struct sqs_server server;
-	struct cf_aws_client *client;
 };
 
+/* The rig with the fake SQS answering, its server reset. */
 static void fx_init(struct fixture *f)
 {
 	memset(f, 0, sizeof(*f));
-	f->clk = (struct test_clock){ .now_ms = T0_MS, .random = 0.5 };
-	f->clock = (struct cf_clock){ tc_now, tc_sleep, tc_random, &f->clk };
-	f->config = (struct cf_aws_config){ cfg_key, cfg_secret, NULL, cfg_region, cfg_endpoint, cfg_endpoint };
-	ck_assert_int_eq(cf_fake_transport_new(&f->fake), CF_OK);
-	cf_fake_transport_set_handler(f->fake, sqs_handler, &f->server);
-	f->spy.inner = cf_fake_transport_as_transport(f->fake);
-	struct cf_aws_client_options opt = { .config = &f->config, .transport = { &spy_methods, &f->spy }, .clock = &f->clock };
-	struct cf_error err;
-	ck_assert_int_eq(cf_aws_client_new(&opt, &f->client, &err), CF_OK);
-}
-
-static void fx_clean_up(struct fixture *f)
-{
-	cf_aws_client_destroy(f->client);
-	cf_fake_transport_destroy(f->fake);
+	aws_rig_init(&f->rig, &(struct aws_rig_options){ .handler = sqs_handler, .handler_user = &f->server });
 }
 
 /* Messages m0..m<n-1> with bodies {"n":<i>}; strings live in `store`. */
@@ -251,17 +167,24 @@ static enum cf_status send_ok(struct fixture *f, const struct cf_sqs_send_option
 {
 	struct cf_sqs_send_options def = { .queue_url = QUEUE_URL };
 	struct cf_error err = { 0 };
-	enum cf_status st = cf_sqs_send_messages(f->client, opt ? opt : &def, m, n, res, &err);
+	enum cf_status st = cf_sqs_send_messages(f->rig.client, opt ? opt : &def, m, n, res, &err);
 	ck_assert_msg(st == CF_OK, "cf_sqs_send_messages: %d %s", (int)st, err.message);
 	return st;
+}
+
+/* make_messages, then send them with the default options (send_ok). */
+static void make_and_send(struct fixture *f, struct messages *ms, size_t n, struct cf_sqs_send_result *res)
+{
+	make_messages(ms, n);
+	send_ok(f, NULL, ms->m, n, res);
 }
 
 /* The parsed body of recorded call `i` (0-based); put it with json_object_put. */
 static struct json_object *request_body(const struct fixture *f, size_t i)
 {
-	const struct cf_http_request *r = cf_fake_transport_request(f->fake, i);
+	const struct cf_http_request *r = cf_fake_transport_request(f->rig.fake, i);
 	ck_assert_ptr_nonnull(r);
-	struct json_object *root = parse_n(r->body, r->body_len);
+	struct json_object *root = ts_json_parse_n(r->body, r->body_len);
 	ck_assert_ptr_nonnull(root);
 	return root;
 }
@@ -300,13 +223,6 @@ static void assert_call_ids(const struct fixture *f, size_t i, const char *want)
 	ck_assert_msg(!strcmp(got, want), "call %zu carried [%s], want [%s]", i, got, want);
 }
 
-static void assert_sleeps(const struct fixture *f, size_t n, const int64_t *want)
-{
-	ck_assert_uint_eq(f->clk.sleep_count, n);
-	for (size_t i = 0; i < n; i++)
-		ck_assert_msg(f->clk.sleeps[i] == want[i], "sleep %zu: %lld", i, (long long)f->clk.sleeps[i]);
-}
-
 static void assert_sent(const struct cf_sqs_send_result *r, const char *id, unsigned attempts)
 {
 	char mid[128];
@@ -319,6 +235,16 @@ static void assert_sent(const struct cf_sqs_send_result *r, const char *id, unsi
 	ck_assert_uint_eq(r->attempts, attempts);
 }
 
+/* Entry `r` failed with `status`, `cls` and `code` after `attempts` attempts. */
+static void assert_failed(const struct cf_sqs_send_result *r, enum cf_status status, enum cf_aws_error_class cls,
+			  const char *code, unsigned attempts)
+{
+	ck_assert_int_eq(r->status, status);
+	ck_assert_int_eq(r->error_class, cls);
+	ck_assert_str_eq(r->code, code);
+	ck_assert_uint_eq(r->attempts, attempts);
+}
+
 /* ---- packing ---- */
 
 START_TEST(test_batches_of_ten)
@@ -326,26 +252,19 @@ START_TEST(test_batches_of_ten)
 	struct fixture f;
 	fx_init(&f);
 	struct messages ms;
-	make_messages(&ms, 25);
 	struct cf_sqs_send_result res[25];
-	send_ok(&f, NULL, ms.m, 25, res);
-	ck_assert_uint_eq(cf_fake_transport_request_count(f.fake), 3);
-	ck_assert_uint_eq(f.spy.batches, 1);
-	ck_assert_uint_eq(f.spy.last_max_in_flight, 8);
+	make_and_send(&f, &ms, 25, res);
+	ck_assert_uint_eq(cf_fake_transport_request_count(f.rig.fake), 3);
+	ck_assert_uint_eq(f.rig.spy.batches, 1);
+	ck_assert_uint_eq(f.rig.spy.last_max_in_flight, 8);
 	const size_t sizes[3] = { 10, 10, 5 };
 	size_t next = 0;
 	for (size_t c = 0; c < 3; c++) {
-		const struct cf_http_request *r = cf_fake_transport_request(f.fake, c);
+		const struct cf_http_request *r = cf_fake_transport_request(f.rig.fake, c);
 		ck_assert_str_eq(r->method, "POST");
 		ck_assert_str_eq(r->url, "http://127.0.0.1:1/");
-		const char *target = NULL, *auth = NULL;
-		for (size_t h = 0; h < r->header_count; h++) {
-			if (!strcasecmp(r->headers[h].name, "X-Amz-Target"))
-				target = r->headers[h].value;
-			if (!strcasecmp(r->headers[h].name, "Authorization"))
-				auth = r->headers[h].value;
-		}
-		ck_assert_str_eq(target, "AmazonSQS.SendMessageBatch");
+		ck_assert_str_eq(ar_header(r, "X-Amz-Target"), "AmazonSQS.SendMessageBatch");
+		const char *auth = ar_header(r, "Authorization");
 		const char *scope = "AWS4-HMAC-SHA256 Credential=AKIDEXAMPLE/20150830/us-east-1/sqs/aws4_request, ";
 		ck_assert_msg(!strncmp(auth, scope, strlen(scope)), "%s", auth);
 
@@ -366,8 +285,8 @@ START_TEST(test_batches_of_ten)
 	}
 	for (size_t i = 0; i < 25; i++)
 		assert_sent(&res[i], ms.m[i].id, 1);
-	ck_assert_uint_eq(f.clk.sleep_count, 0);
-	fx_clean_up(&f);
+	ck_assert_uint_eq(f.rig.clk.sleep_count, 0);
+	aws_rig_clean_up(&f.rig);
 }
 END_TEST
 
@@ -393,7 +312,7 @@ START_TEST(test_fifo_fields)
 	json_object_put(root);
 	for (size_t i = 0; i < 3; i++)
 		assert_sent(&res[i], ms.m[i].id, 1);
-	fx_clean_up(&f);
+	aws_rig_clean_up(&f.rig);
 }
 END_TEST
 
@@ -411,7 +330,7 @@ START_TEST(test_body_escaping)
 	ck_assert_int_eq(json_object_get_string_len(v), (int)(sizeof(body) - 1));
 	ck_assert_mem_eq(json_object_get_string(v), body, sizeof(body) - 1);
 	json_object_put(root);
-	fx_clean_up(&f);
+	aws_rig_clean_up(&f.rig);
 }
 END_TEST
 
@@ -438,23 +357,20 @@ START_TEST(test_payload_limit)
 	struct cf_sqs_send_options opt = { .queue_url = QUEUE_URL, .max_payload_bytes = 1000 };
 	struct cf_sqs_send_result res[6];
 	send_ok(&f, &opt, m, 6, res);
-	ck_assert_uint_eq(cf_fake_transport_request_count(f.fake), 4);
+	ck_assert_uint_eq(cf_fake_transport_request_count(f.rig.fake), 4);
 	assert_call_ids(&f, 0, "a,b");
 	assert_call_ids(&f, 1, "c");
 	assert_call_ids(&f, 2, "d");
 	assert_call_ids(&f, 3, "e");
 	assert_sent(&res[0], "a", 1);
 	assert_sent(&res[1], "b", 1);
-	ck_assert_int_eq(res[2].status, CF_ERR_TOO_LARGE);
-	ck_assert_int_eq(res[2].error_class, CF_AWS_PERMANENT);
-	ck_assert_str_eq(res[2].code, "MessageTooLong");
+	assert_failed(&res[2], CF_ERR_TOO_LARGE, CF_AWS_PERMANENT, "MessageTooLong", 0);
 	ck_assert_str_eq(res[2].message, "message body of 1001 bytes exceeds the 1000-byte limit");
 	ck_assert_str_eq(res[2].message_id, "");
-	ck_assert_uint_eq(res[2].attempts, 0);
 	assert_sent(&res[3], "c", 1);
 	assert_sent(&res[4], "d", 1);
 	assert_sent(&res[5], "e", 1);
-	fx_clean_up(&f);
+	aws_rig_clean_up(&f.rig);
 
 	/* Five bodies of 400 under a 1000-byte limit: two per batch. */
 	fx_init(&f);
@@ -467,11 +383,11 @@ START_TEST(test_payload_limit)
 		ms.m[i].body_len = 400;
 	}
 	send_ok(&f, &opt, ms.m, 5, res);
-	ck_assert_uint_eq(cf_fake_transport_request_count(f.fake), 3);
+	ck_assert_uint_eq(cf_fake_transport_request_count(f.rig.fake), 3);
 	assert_call_ids(&f, 0, "m0,m1");
 	assert_call_ids(&f, 1, "m2,m3");
 	assert_call_ids(&f, 2, "m4");
-	fx_clean_up(&f);
+	aws_rig_clean_up(&f.rig);
 }
 END_TEST
 
@@ -489,9 +405,9 @@ START_TEST(test_default_payload_limit)
 	send_ok(&f, NULL, m, 2, res);
 	ck_assert_int_eq(res[0].status, CF_ERR_TOO_LARGE);
 	assert_sent(&res[1], "ok", 1);
-	ck_assert_uint_eq(cf_fake_transport_request_count(f.fake), 1);
+	ck_assert_uint_eq(cf_fake_transport_request_count(f.rig.fake), 1);
 	free(body);
-	fx_clean_up(&f);
+	aws_rig_clean_up(&f.rig);
 }
 END_TEST
 
@@ -506,7 +422,7 @@ START_TEST(test_duplicate_ids_split)
 		snprintf(ms.m[i].id, sizeof(ms.m[i].id), "%s", ids[i]);
 	struct cf_sqs_send_result res[5];
 	send_ok(&f, NULL, ms.m, 5, res);
-	ck_assert_uint_eq(cf_fake_transport_request_count(f.fake), 3);
+	ck_assert_uint_eq(cf_fake_transport_request_count(f.rig.fake), 3);
 	assert_call_ids(&f, 0, "a,b");
 	assert_call_ids(&f, 1, "a,c");
 	assert_call_ids(&f, 2, "a");
@@ -516,7 +432,7 @@ START_TEST(test_duplicate_ids_split)
 	json_object_put(root);
 	for (size_t i = 0; i < 5; i++)
 		assert_sent(&res[i], ids[i], 1);
-	fx_clean_up(&f);
+	aws_rig_clean_up(&f.rig);
 }
 END_TEST
 
@@ -547,11 +463,11 @@ START_TEST(test_invalid_ids)
 	}
 	assert_sent(&res[3], ms.m[3].id, 1);
 	assert_sent(&res[5], "Ok_9-z", 1);
-	ck_assert_uint_eq(cf_fake_transport_request_count(f.fake), 1);
+	ck_assert_uint_eq(cf_fake_transport_request_count(f.rig.fake), 1);
 	char want[200];
 	snprintf(want, sizeof(want), "%s,Ok_9-z", ms.m[3].id);
 	assert_call_ids(&f, 0, want);
-	fx_clean_up(&f);
+	aws_rig_clean_up(&f.rig);
 }
 END_TEST
 
@@ -566,10 +482,9 @@ START_TEST(test_failed_entries_retried)
 	f.server.rules = rules;
 	f.server.rule_count = 2;
 	struct messages ms;
-	make_messages(&ms, 5);
 	struct cf_sqs_send_result res[5];
-	send_ok(&f, NULL, ms.m, 5, res);
-	ck_assert_uint_eq(cf_fake_transport_request_count(f.fake), 2);
+	make_and_send(&f, &ms, 5, res);
+	ck_assert_uint_eq(cf_fake_transport_request_count(f.rig.fake), 2);
 	assert_call_ids(&f, 0, "m0,m1,m2,m3,m4");
 	assert_call_ids(&f, 1, "m1,m3");
 	struct json_object *root = request_body(&f, 1), *entries = entries_of(root);
@@ -581,10 +496,10 @@ START_TEST(test_failed_entries_retried)
 	assert_sent(&res[2], "m2", 1);
 	assert_sent(&res[3], "m3", 2);
 	assert_sent(&res[4], "m4", 1);
-	assert_sleeps(&f, 1, (const int64_t[]){ 50 });
+	ar_assert_sleeps(&f.rig.clk, 1, (const int64_t[]){ 50 });
 	/* Full quota (refund capped), two entry retries at 5 each, one refund for the second call. */
-	ck_assert_uint_eq(cf_aws_client_retry_tokens(f.client), 500 - 10 + 1);
-	fx_clean_up(&f);
+	ck_assert_uint_eq(cf_aws_client_retry_tokens(f.rig.client), 500 - 10 + 1);
+	aws_rig_clean_up(&f.rig);
 }
 END_TEST
 
@@ -596,21 +511,17 @@ START_TEST(test_failed_entry_out_of_attempts)
 	f.server.rules = rules;
 	f.server.rule_count = 1;
 	struct messages ms;
-	make_messages(&ms, 2);
 	struct cf_sqs_send_result res[2];
-	send_ok(&f, NULL, ms.m, 2, res);
-	ck_assert_uint_eq(cf_fake_transport_request_count(f.fake), 3);
+	make_and_send(&f, &ms, 2, res);
+	ck_assert_uint_eq(cf_fake_transport_request_count(f.rig.fake), 3);
 	assert_call_ids(&f, 1, "m0");
 	assert_call_ids(&f, 2, "m0");
-	ck_assert_int_eq(res[0].status, CF_ERR_AWS);
-	ck_assert_int_eq(res[0].error_class, CF_AWS_TRANSIENT);
-	ck_assert_str_eq(res[0].code, "InternalError");
+	assert_failed(&res[0], CF_ERR_AWS, CF_AWS_TRANSIENT, "InternalError", 3);
 	ck_assert_str_eq(res[0].message, "try again");
 	ck_assert_str_eq(res[0].message_id, "");
-	ck_assert_uint_eq(res[0].attempts, 3);
 	assert_sent(&res[1], "m1", 1);
-	assert_sleeps(&f, 2, (const int64_t[]){ 50, 100 });
-	fx_clean_up(&f);
+	ar_assert_sleeps(&f.rig.clk, 2, (const int64_t[]){ 50, 100 });
+	aws_rig_clean_up(&f.rig);
 }
 END_TEST
 
@@ -622,21 +533,17 @@ START_TEST(test_sender_fault_not_retried)
 	f.server.rules = rules;
 	f.server.rule_count = 1;
 	struct messages ms;
-	make_messages(&ms, 4);
 	struct cf_sqs_send_result res[4];
-	send_ok(&f, NULL, ms.m, 4, res);
-	ck_assert_uint_eq(cf_fake_transport_request_count(f.fake), 1);
-	ck_assert_int_eq(res[2].status, CF_ERR_AWS);
-	ck_assert_int_eq(res[2].error_class, CF_AWS_PERMANENT);
-	ck_assert_str_eq(res[2].code, "InvalidMessageContents");
+	make_and_send(&f, &ms, 4, res);
+	ck_assert_uint_eq(cf_fake_transport_request_count(f.rig.fake), 1);
+	assert_failed(&res[2], CF_ERR_AWS, CF_AWS_PERMANENT, "InvalidMessageContents", 1);
 	ck_assert_str_eq(res[2].message, "bad characters");
 	ck_assert_str_eq(res[2].message_id, "");
-	ck_assert_uint_eq(res[2].attempts, 1);
 	assert_sent(&res[0], "m0", 1);
 	assert_sent(&res[1], "m1", 1);
 	assert_sent(&res[3], "m3", 1);
-	ck_assert_uint_eq(f.clk.sleep_count, 0);
-	fx_clean_up(&f);
+	ck_assert_uint_eq(f.rig.clk.sleep_count, 0);
+	aws_rig_clean_up(&f.rig);
 }
 END_TEST
 
@@ -649,19 +556,15 @@ START_TEST(test_missing_entry_retried)
 	f.server.rules = rules;
 	f.server.rule_count = 2;
 	struct messages ms;
-	make_messages(&ms, 3);
 	struct cf_sqs_send_result res[3];
-	send_ok(&f, NULL, ms.m, 3, res);
-	ck_assert_uint_eq(cf_fake_transport_request_count(f.fake), 3);
+	make_and_send(&f, &ms, 3, res);
+	ck_assert_uint_eq(cf_fake_transport_request_count(f.rig.fake), 3);
 	assert_call_ids(&f, 1, "m0,m1");
 	assert_call_ids(&f, 2, "m1");
 	assert_sent(&res[0], "m0", 2);
-	ck_assert_int_eq(res[1].status, CF_ERR_AWS);
-	ck_assert_int_eq(res[1].error_class, CF_AWS_TRANSIENT);
-	ck_assert_str_eq(res[1].code, "MissingFromResponse");
-	ck_assert_uint_eq(res[1].attempts, 3);
+	assert_failed(&res[1], CF_ERR_AWS, CF_AWS_TRANSIENT, "MissingFromResponse", 3);
 	assert_sent(&res[2], "m2", 1);
-	fx_clean_up(&f);
+	aws_rig_clean_up(&f.rig);
 }
 END_TEST
 
@@ -669,16 +572,15 @@ START_TEST(test_unparsable_answer_retried)
 {
 	struct fixture f;
 	fx_init(&f);
-	ck_assert_int_eq(cf_fake_transport_push_body(f.fake, 200, "not json"), CF_OK);
+	ck_assert_int_eq(cf_fake_transport_push_body(f.rig.fake, 200, "not json"), CF_OK);
 	struct messages ms;
-	make_messages(&ms, 2);
 	struct cf_sqs_send_result res[2];
-	send_ok(&f, NULL, ms.m, 2, res);
-	ck_assert_uint_eq(cf_fake_transport_request_count(f.fake), 2);
+	make_and_send(&f, &ms, 2, res);
+	ck_assert_uint_eq(cf_fake_transport_request_count(f.rig.fake), 2);
 	assert_call_ids(&f, 1, "m0,m1");
 	assert_sent(&res[0], "m0", 2);
 	assert_sent(&res[1], "m1", 2);
-	fx_clean_up(&f);
+	aws_rig_clean_up(&f.rig);
 }
 END_TEST
 
@@ -690,25 +592,21 @@ START_TEST(test_whole_call_500s)
 	fx_init(&f);
 	f.server.fail_call_with_id = "m0";
 	struct messages ms;
-	make_messages(&ms, 15);
 	struct cf_sqs_send_result res[15];
-	send_ok(&f, NULL, ms.m, 15, res);
+	make_and_send(&f, &ms, 15, res);
 	/* Batch 1 (m0..m9) three times, batch 2 (m10..m14) once. */
-	ck_assert_uint_eq(cf_fake_transport_request_count(f.fake), 4);
+	ck_assert_uint_eq(cf_fake_transport_request_count(f.rig.fake), 4);
 	assert_call_ids(&f, 2, "m0,m1,m2,m3,m4,m5,m6,m7,m8,m9");
 	assert_call_ids(&f, 3, "m0,m1,m2,m3,m4,m5,m6,m7,m8,m9");
 	for (size_t i = 0; i < 10; i++) {
-		ck_assert_int_eq(res[i].status, CF_ERR_AWS);
-		ck_assert_int_eq(res[i].error_class, CF_AWS_TRANSIENT);
-		ck_assert_str_eq(res[i].code, "InternalFailure");
+		assert_failed(&res[i], CF_ERR_AWS, CF_AWS_TRANSIENT, "InternalFailure", 3);
 		ck_assert_msg(strstr(res[i].message, "scripted call failure") != NULL, "%s", res[i].message);
 		ck_assert_str_eq(res[i].message_id, "");
-		ck_assert_uint_eq(res[i].attempts, 3);
 	}
 	for (size_t i = 10; i < 15; i++)
 		assert_sent(&res[i], ms.m[i].id, 1);
-	assert_sleeps(&f, 2, (const int64_t[]){ 50, 100 });
-	fx_clean_up(&f);
+	ar_assert_sleeps(&f.rig.clk, 2, (const int64_t[]){ 50, 100 });
+	aws_rig_clean_up(&f.rig);
 }
 END_TEST
 
@@ -716,41 +614,34 @@ START_TEST(test_whole_call_scheduled_failures)
 {
 	struct fixture f;
 	fx_init(&f);
-	ck_assert_int_eq(cf_fake_transport_fail_from_call(f.fake, 1, CF_FAKE_FAIL_5XX), CF_OK);
+	ck_assert_int_eq(cf_fake_transport_fail_from_call(f.rig.fake, 1, CF_FAKE_FAIL_5XX), CF_OK);
 	struct messages ms;
-	make_messages(&ms, 25);
 	struct cf_sqs_send_result res[25];
-	send_ok(&f, NULL, ms.m, 25, res);
-	ck_assert_uint_eq(cf_fake_transport_request_count(f.fake), 9);
+	make_and_send(&f, &ms, 25, res);
+	ck_assert_uint_eq(cf_fake_transport_request_count(f.rig.fake), 9);
 	for (size_t i = 0; i < 25; i++) {
-		ck_assert_int_eq(res[i].status, CF_ERR_AWS);
-		ck_assert_int_eq(res[i].error_class, CF_AWS_TRANSIENT);
-		ck_assert_str_eq(res[i].code, "InternalFailure");
-		ck_assert_uint_eq(res[i].attempts, 3);
+		assert_failed(&res[i], CF_ERR_AWS, CF_AWS_TRANSIENT, "InternalFailure", 3);
 	}
-	fx_clean_up(&f);
+	aws_rig_clean_up(&f.rig);
 
 	/* Throttled once, then accepted. */
 	fx_init(&f);
-	ck_assert_int_eq(cf_fake_transport_fail_call(f.fake, 1, CF_FAKE_FAIL_THROTTLING), CF_OK);
+	ck_assert_int_eq(cf_fake_transport_fail_call(f.rig.fake, 1, CF_FAKE_FAIL_THROTTLING), CF_OK);
 	send_ok(&f, NULL, ms.m, 3, res);
-	ck_assert_uint_eq(cf_fake_transport_request_count(f.fake), 2);
+	ck_assert_uint_eq(cf_fake_transport_request_count(f.rig.fake), 2);
 	for (size_t i = 0; i < 3; i++)
 		assert_sent(&res[i], ms.m[i].id, 2);
-	assert_sleeps(&f, 1, (const int64_t[]){ 50 });
-	fx_clean_up(&f);
+	ar_assert_sleeps(&f.rig.clk, 1, (const int64_t[]){ 50 });
+	aws_rig_clean_up(&f.rig);
 
 	/* A transport error on the only call, three times. */
 	fx_init(&f);
-	ck_assert_int_eq(cf_fake_transport_fail_from_call(f.fake, 1, CF_FAKE_FAIL_TRANSPORT), CF_OK);
+	ck_assert_int_eq(cf_fake_transport_fail_from_call(f.rig.fake, 1, CF_FAKE_FAIL_TRANSPORT), CF_OK);
 	send_ok(&f, NULL, ms.m, 2, res);
 	for (size_t i = 0; i < 2; i++) {
-		ck_assert_int_eq(res[i].status, CF_ERR_TRANSPORT);
-		ck_assert_int_eq(res[i].error_class, CF_AWS_TRANSIENT);
-		ck_assert_str_eq(res[i].code, "TransportError");
-		ck_assert_uint_eq(res[i].attempts, 3);
+		assert_failed(&res[i], CF_ERR_TRANSPORT, CF_AWS_TRANSIENT, "TransportError", 3);
 	}
-	fx_clean_up(&f);
+	aws_rig_clean_up(&f.rig);
 }
 END_TEST
 
@@ -760,19 +651,15 @@ START_TEST(test_whole_call_permanent)
 	fx_init(&f);
 	f.server.permanent_call_error = "com.amazonaws.sqs#QueueDoesNotExist";
 	struct messages ms;
-	make_messages(&ms, 12);
 	struct cf_sqs_send_result res[12];
-	send_ok(&f, NULL, ms.m, 12, res);
-	ck_assert_uint_eq(cf_fake_transport_request_count(f.fake), 2);
+	make_and_send(&f, &ms, 12, res);
+	ck_assert_uint_eq(cf_fake_transport_request_count(f.rig.fake), 2);
 	for (size_t i = 0; i < 12; i++) {
-		ck_assert_int_eq(res[i].status, CF_ERR_AWS);
-		ck_assert_int_eq(res[i].error_class, CF_AWS_PERMANENT);
-		ck_assert_str_eq(res[i].code, "QueueDoesNotExist");
+		assert_failed(&res[i], CF_ERR_AWS, CF_AWS_PERMANENT, "QueueDoesNotExist", 1);
 		ck_assert_str_eq(res[i].message, "scripted call failure");
-		ck_assert_uint_eq(res[i].attempts, 1);
 	}
-	ck_assert_uint_eq(f.clk.sleep_count, 0);
-	fx_clean_up(&f);
+	ck_assert_uint_eq(f.rig.clk.sleep_count, 0);
+	aws_rig_clean_up(&f.rig);
 }
 END_TEST
 
@@ -785,35 +672,29 @@ START_TEST(test_deadline)
 	struct messages ms;
 	make_messages(&ms, 3);
 	struct cf_sqs_send_result res[3];
-	struct cf_sqs_send_options opt = { .queue_url = QUEUE_URL, .deadline_ms = T0_MS };
+	struct cf_sqs_send_options opt = { .queue_url = QUEUE_URL, .deadline_ms = AR_T0_MS };
 	send_ok(&f, &opt, ms.m, 3, res);
-	ck_assert_uint_eq(cf_fake_transport_request_count(f.fake), 0);
+	ck_assert_uint_eq(cf_fake_transport_request_count(f.rig.fake), 0);
 	for (size_t i = 0; i < 3; i++) {
-		ck_assert_int_eq(res[i].status, CF_ERR_TIMEOUT);
-		ck_assert_int_eq(res[i].error_class, CF_AWS_TRANSIENT);
-		ck_assert_str_eq(res[i].code, "Timeout");
-		ck_assert_uint_eq(res[i].attempts, 0);
+		assert_failed(&res[i], CF_ERR_TIMEOUT, CF_AWS_TRANSIENT, "Timeout", 0);
 	}
-	fx_clean_up(&f);
+	aws_rig_clean_up(&f.rig);
 
 	/* Time for the first call but not for retrying a failed entry (first backoff: 50 ms). */
 	fx_init(&f);
 	static const struct rule rules[] = { { "m0", { FATE_RETRYABLE, FATE_OK, FATE_OK } } };
 	f.server.rules = rules;
 	f.server.rule_count = 1;
-	opt.deadline_ms = T0_MS + 500 + 40;
+	opt.deadline_ms = AR_T0_MS + 500 + 40;
 	send_ok(&f, &opt, ms.m, 3, res);
-	ck_assert_uint_eq(cf_fake_transport_request_count(f.fake), 1);
-	ck_assert_int_eq(cf_fake_transport_request(f.fake, 0)->timeout_ms, 40);
-	ck_assert_int_eq(res[0].status, CF_ERR_AWS);
-	ck_assert_int_eq(res[0].error_class, CF_AWS_TRANSIENT);
-	ck_assert_str_eq(res[0].code, "InternalError");
-	ck_assert_uint_eq(res[0].attempts, 1);
+	ck_assert_uint_eq(cf_fake_transport_request_count(f.rig.fake), 1);
+	ck_assert_int_eq(cf_fake_transport_request(f.rig.fake, 0)->timeout_ms, 40);
+	assert_failed(&res[0], CF_ERR_AWS, CF_AWS_TRANSIENT, "InternalError", 1);
 	assert_sent(&res[1], "m1", 1);
-	ck_assert_uint_eq(f.clk.sleep_count, 0);
+	ck_assert_uint_eq(f.rig.clk.sleep_count, 0);
 	/* No retry happened, so no retry token was spent. */
-	ck_assert_uint_eq(cf_aws_client_retry_tokens(f.client), 500);
-	fx_clean_up(&f);
+	ck_assert_uint_eq(cf_aws_client_retry_tokens(f.rig.client), 500);
+	aws_rig_clean_up(&f.rig);
 }
 END_TEST
 
@@ -821,36 +702,26 @@ START_TEST(test_entry_retries_use_the_quota)
 {
 	struct fixture f;
 	fx_init(&f);
-	cf_aws_client_destroy(f.client);
-	struct cf_aws_client_options copt = { .config = &f.config,
-					      .transport = { &spy_methods, &f.spy },
-					      .clock = &f.clock,
-					      .retry = { .quota_capacity = 10, .retry_cost = 5 } };
-	struct cf_error err;
-	ck_assert_int_eq(cf_aws_client_new(&copt, &f.client, &err), CF_OK);
+	aws_rig_new_client(&f.rig, &(struct cf_retry_policy){ .quota_capacity = 10, .retry_cost = 5 });
 	static const struct rule rules[] = { { "m0", { FATE_RETRYABLE, FATE_OK, FATE_OK } },
 					     { "m1", { FATE_RETRYABLE, FATE_OK, FATE_OK } },
 					     { "m2", { FATE_RETRYABLE, FATE_OK, FATE_OK } } };
 	f.server.rules = rules;
 	f.server.rule_count = 3;
 	struct messages ms;
-	make_messages(&ms, 4);
 	struct cf_sqs_send_result res[4];
-	send_ok(&f, NULL, ms.m, 4, res);
+	make_and_send(&f, &ms, 4, res);
 	/* Tokens for two entry retries (10 / 5); the third entry keeps its failure. */
-	ck_assert_uint_eq(cf_fake_transport_request_count(f.fake), 2);
+	ck_assert_uint_eq(cf_fake_transport_request_count(f.rig.fake), 2);
 	assert_call_ids(&f, 1, "m0,m1");
 	assert_sent(&res[0], "m0", 2);
 	assert_sent(&res[1], "m1", 2);
-	ck_assert_int_eq(res[2].status, CF_ERR_AWS);
-	ck_assert_int_eq(res[2].error_class, CF_AWS_TRANSIENT);
-	ck_assert_str_eq(res[2].code, "InternalError");
+	assert_failed(&res[2], CF_ERR_AWS, CF_AWS_TRANSIENT, "InternalError", 1);
 	ck_assert_str_eq(res[2].message, "try again (retry quota exhausted)");
-	ck_assert_uint_eq(res[2].attempts, 1);
 	assert_sent(&res[3], "m3", 1);
-	ck_assert_uint_eq(cf_aws_client_retry_tokens(f.client), 1);
-	assert_sleeps(&f, 1, (const int64_t[]){ 50 });
-	fx_clean_up(&f);
+	ck_assert_uint_eq(cf_aws_client_retry_tokens(f.rig.client), 1);
+	ar_assert_sleeps(&f.rig.clk, 1, (const int64_t[]){ 50 });
+	aws_rig_clean_up(&f.rig);
 }
 END_TEST
 
@@ -863,9 +734,9 @@ START_TEST(test_max_in_flight)
 	struct cf_sqs_send_result res[25];
 	struct cf_sqs_send_options opt = { .queue_url = QUEUE_URL, .max_in_flight = 3 };
 	send_ok(&f, &opt, ms.m, 25, res);
-	ck_assert_uint_eq(f.spy.last_max_in_flight, 3);
-	ck_assert_uint_eq(f.spy.batches, 1);
-	fx_clean_up(&f);
+	ck_assert_uint_eq(f.rig.spy.last_max_in_flight, 3);
+	ck_assert_uint_eq(f.rig.spy.batches, 1);
+	aws_rig_clean_up(&f.rig);
 }
 END_TEST
 
@@ -882,73 +753,58 @@ START_TEST(test_arguments)
 	struct cf_error err;
 	ck_assert_int_eq(cf_sqs_send_messages(NULL, &opt, ms.m, 1, res, &err), CF_ERR_INVALID_ARG);
 	ck_assert_int_eq(err.code, CF_ERR_INVALID_ARG);
-	ck_assert_int_eq(cf_sqs_send_messages(f.client, NULL, ms.m, 1, res, &err), CF_ERR_INVALID_ARG);
-	ck_assert_int_eq(cf_sqs_send_messages(f.client, &no_url, ms.m, 1, res, &err), CF_ERR_INVALID_ARG);
-	ck_assert_int_eq(cf_sqs_send_messages(f.client, &empty_url, ms.m, 1, res, &err), CF_ERR_INVALID_ARG);
-	ck_assert_int_eq(cf_sqs_send_messages(f.client, &opt, NULL, 1, res, &err), CF_ERR_INVALID_ARG);
-	ck_assert_int_eq(cf_sqs_send_messages(f.client, &opt, ms.m, 1, NULL, NULL), CF_ERR_INVALID_ARG);
-	ck_assert_int_eq(cf_sqs_send_messages(f.client, &opt, NULL, 0, NULL, &err), CF_OK);
-	ck_assert_uint_eq(cf_fake_transport_request_count(f.fake), 0);
-	fx_clean_up(&f);
+	ck_assert_int_eq(cf_sqs_send_messages(f.rig.client, NULL, ms.m, 1, res, &err), CF_ERR_INVALID_ARG);
+	ck_assert_int_eq(cf_sqs_send_messages(f.rig.client, &no_url, ms.m, 1, res, &err), CF_ERR_INVALID_ARG);
+	ck_assert_int_eq(cf_sqs_send_messages(f.rig.client, &empty_url, ms.m, 1, res, &err), CF_ERR_INVALID_ARG);
+	ck_assert_int_eq(cf_sqs_send_messages(f.rig.client, &opt, NULL, 1, res, &err), CF_ERR_INVALID_ARG);
+	ck_assert_int_eq(cf_sqs_send_messages(f.rig.client, &opt, ms.m, 1, NULL, NULL), CF_ERR_INVALID_ARG);
+	ck_assert_int_eq(cf_sqs_send_messages(f.rig.client, &opt, NULL, 0, NULL, &err), CF_OK);
+	ck_assert_uint_eq(cf_fake_transport_request_count(f.rig.fake), 0);
+	aws_rig_clean_up(&f.rig);
 }
 END_TEST
 
 /* ---- allocation failures ---- */
 
-START_TEST(test_alloc_failures)
+struct alloc_case {
+	struct sqs_server server;
+	struct messages ms;
+};
+
+static void alloc_round(struct aws_rig *rig, long n, void *user)
 {
 	static const struct rule rules[] = { { "m3", { FATE_RETRYABLE, FATE_OK, FATE_OK } },
 					     { "m7", { FATE_SENDER_FAULT, FATE_OK, FATE_OK } } };
-	struct messages ms;
-	make_messages(&ms, 14);
-	long n;
-	for (n = 0;; n++) {
-		ts_alloc_install(n);
-		struct fixture f;
-		memset(&f, 0, sizeof(f));
-		f.clk = (struct test_clock){ .now_ms = T0_MS, .random = 0.5 };
-		f.clock = (struct cf_clock){ tc_now, tc_sleep, tc_random, &f.clk };
-		f.config = (struct cf_aws_config){ cfg_key, cfg_secret, NULL, cfg_region, cfg_endpoint, cfg_endpoint };
-		f.server.rules = rules;
-		f.server.rule_count = 2;
-		struct cf_sqs_send_result res[14];
-		if (cf_fake_transport_new(&f.fake) != CF_OK)
-			goto out;
-		cf_fake_transport_set_handler(f.fake, sqs_handler, &f.server);
-		if (cf_fake_transport_fail_call(f.fake, 2, CF_FAKE_FAIL_THROTTLING) != CF_OK)
-			goto out;
-		struct cf_aws_client_options copt = { .config = &f.config,
-						      .transport = cf_fake_transport_as_transport(f.fake),
-						      .clock = &f.clock };
-		struct cf_error err;
-		if (cf_aws_client_new(&copt, &f.client, &err) != CF_OK)
-			goto out;
-		struct cf_sqs_send_options opt = { .queue_url = QUEUE_URL, .max_payload_bytes = 60 };
-		enum cf_status st = cf_sqs_send_messages(f.client, &opt, ms.m, 14, res, &err);
-		if (st == CF_OK) {
-			for (size_t i = 0; i < 14; i++) {
-				bool expect_ok = i != 7;
-				if (!ts_alloc_failed() && expect_ok)
-					assert_sent(&res[i], ms.m[i].id, i == 3 || i >= 8 ? 2 : 1);
-				if (res[i].status != CF_OK)
-					ck_assert_str_eq(res[i].message_id, "");
-			}
-			if (!ts_alloc_failed())
-				ck_assert_int_eq(res[7].status, CF_ERR_AWS);
-		} else {
-			ck_assert_msg(st == CF_ERR_NOMEM, "n=%ld: status %d", n, (int)st);
-			ck_assert_int_eq(err.code, CF_ERR_NOMEM);
+	struct alloc_case *c = user;
+	c->server = (struct sqs_server){ .rules = rules, .rule_count = 2 };
+	if (cf_fake_transport_fail_call(rig->fake, 2, CF_FAKE_FAIL_THROTTLING) != CF_OK)
+		return;
+	struct cf_sqs_send_result res[14];
+	struct cf_sqs_send_options opt = { .queue_url = QUEUE_URL, .max_payload_bytes = 60 };
+	struct cf_error err;
+	enum cf_status st = cf_sqs_send_messages(rig->client, &opt, c->ms.m, 14, res, &err);
+	if (st == CF_OK) {
+		for (size_t i = 0; i < 14; i++) {
+			bool expect_ok = i != 7;
+			if (!ts_alloc_failed() && expect_ok)
+				assert_sent(&res[i], c->ms.m[i].id, i == 3 || i >= 8 ? 2 : 1);
+			if (res[i].status != CF_OK)
+				ck_assert_str_eq(res[i].message_id, "");
 		}
-	out:
-		cf_aws_client_destroy(f.client);
-		cf_fake_transport_destroy(f.fake);
-		bool failed = ts_alloc_failed();
-		ck_assert_msg(ts_alloc_live() == 0, "n=%ld: %ld blocks leaked", n, ts_alloc_live());
-		ts_alloc_uninstall();
-		if (!failed)
-			break;
+		if (!ts_alloc_failed())
+			ck_assert_int_eq(res[7].status, CF_ERR_AWS);
+	} else {
+		ck_assert_msg(st == CF_ERR_NOMEM, "n=%ld: status %d", n, (int)st);
+		ck_assert_int_eq(err.code, CF_ERR_NOMEM);
 	}
-	ck_assert_int_gt(n, 10);
+}
+
+START_TEST(test_alloc_failures)
+{
+	struct alloc_case c;
+	make_messages(&c.ms, 14);
+	const struct aws_rig_options opt = { .handler = sqs_handler, .handler_user = &c.server };
+	ck_assert_int_gt(aws_rig_alloc_failures(&opt, alloc_round, &c), 10);
 }
 END_TEST
 

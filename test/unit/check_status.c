@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "cartflow/status.h"
+#include "test_support.h"
 
 START_TEST(test_every_status_has_a_name)
 {
@@ -37,9 +38,5 @@ int main(void)
 	tcase_add_test(tc, test_every_status_has_a_name);
 	tcase_add_test(tc, test_error_set_formats_and_truncates);
 	suite_add_tcase(s, tc);
-	SRunner *sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	int failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return ts_run_suite(s);
 }

@@ -14,8 +14,7 @@ static struct cf_stream_event *parse_ok(const char *json, size_t len)
 	struct cf_error err;
 	cf_error_clear(&err);
 	enum cf_status st = cf_stream_event_parse(json, len, &ev, &err);
-	ck_assert_msg(st == CF_OK, "%d: %s", st, err.message);
-	ck_assert_ptr_nonnull(ev);
+	ts_assert_ok(st, ev, &err);
 	return ev;
 }
 
@@ -26,11 +25,7 @@ static void expect_event_error(const char *json, enum cf_status status, const ch
 	struct cf_error err;
 	cf_error_clear(&err);
 	enum cf_status st = cf_stream_event_parse(json, strlen(json), &ev, &err);
-	ck_assert_msg(st == status, "%s: got %d (%s), want %d", json, st, err.message, status);
-	ck_assert_ptr_null(ev);
-	ck_assert_int_eq(err.code, status);
-	if (message)
-		ck_assert_str_eq(err.message, message);
+	ts_assert_failed(json, st, ev, &err, status, message);
 }
 
 /* A one-record event whose record body is `record` (an object's members, without braces). */
@@ -40,10 +35,7 @@ static void expect_record_error(const char *record, enum cf_status status, const
 	snprintf(json, sizeof(json), "{\"Records\":[{%s}]}", record);
 	struct cf_stream_event *ev = parse_ok(json, strlen(json));
 	ck_assert_uint_eq(ev->count, 1);
-	ck_assert_msg(ev->records[0].status == status, "%s: got %d (%s), want %d", record, ev->records[0].status,
-		      ev->records[0].problem ? ev->records[0].problem : "-", status);
-	ck_assert_ptr_nonnull(ev->records[0].problem);
-	ck_assert_str_eq(ev->records[0].problem, problem);
+	ts_assert_record_failed(record, ev->records[0].status, ev->records[0].problem, status, problem);
 	cf_stream_event_destroy(ev);
 }
 

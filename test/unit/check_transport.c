@@ -4,63 +4,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "cartflow/alloc.h"
 #include "cartflow/fake_transport.h"
 #include "cartflow/transport.h"
-
-/* ---- an allocator that fails after a budget and counts live blocks ---- */
-
-static long alloc_budget = -1; /* allocations left before failing; -1 = unlimited */
-static long alloc_live;
-
-static void *t_malloc(size_t n, void *user)
-{
-	(void)user;
-	if (alloc_budget == 0)
-		return NULL;
-	if (alloc_budget > 0)
-		alloc_budget--;
-	void *p = malloc(n);
-	if (p)
-		alloc_live++;
-	return p;
-}
-
-static void *t_realloc(void *p, size_t n, void *user)
-{
-	(void)user;
-	if (alloc_budget == 0)
-		return NULL;
-	if (alloc_budget > 0)
-		alloc_budget--;
-	void *q = realloc(p, n);
-	if (q && !p)
-		alloc_live++;
-	return q;
-}
-
-static void t_free(void *p, void *user)
-{
-	(void)user;
-	if (p) {
-		alloc_live--;
-		free(p);
-	}
-}
-
-static void install_failing_allocator(long budget)
-{
-	static const struct cf_allocator a = { t_malloc, t_realloc, t_free, NULL };
-	alloc_budget = budget;
-	alloc_live = 0;
-	cf_set_allocator(&a);
-}
-
-static void restore_allocator(void)
-{
-	cf_set_allocator(NULL);
-	alloc_budget = -1;
-}
+#include "test_support.h"
 
 /* ---- helpers ---- */
 
@@ -170,7 +116,7 @@ START_TEST(test_response_helpers_alloc_failure)
 	bool completed = false;
 	for (long budget = 0; !completed; budget++) {
 		ck_assert_int_lt(budget, 1000);
-		install_failing_allocator(budget);
+		ts_alloc_install_budget(budget);
 		struct cf_http_response r = { 0 };
 		size_t added = 0;
 		enum cf_status st = CF_OK;
@@ -203,9 +149,9 @@ START_TEST(test_response_helpers_alloc_failure)
 			ck_assert_str_eq(r.headers[i].value, "value");
 		}
 		cf_http_response_clean_up(&r);
-		ck_assert_int_eq(alloc_live, 0);
+		ck_assert_int_eq(ts_alloc_live(), 0);
 		completed = st == CF_OK;
-		restore_allocator();
+		ts_alloc_uninstall();
 	}
 }
 END_TEST
@@ -757,7 +703,7 @@ START_TEST(test_fake_alloc_failure)
 	bool completed = false;
 	for (long budget = 0; !completed; budget++) {
 		ck_assert_int_lt(budget, 1000);
-		install_failing_allocator(budget);
+		ts_alloc_install_budget(budget);
 		struct cf_fake_transport *fake = NULL;
 		enum cf_status st = cf_fake_transport_new(&fake);
 		if (st == CF_OK) {
@@ -799,9 +745,9 @@ START_TEST(test_fake_alloc_failure)
 		if (st != CF_OK)
 			ck_assert_int_eq(st, CF_ERR_NOMEM);
 		cf_fake_transport_destroy(fake);
-		ck_assert_int_eq(alloc_live, 0);
+		ck_assert_int_eq(ts_alloc_live(), 0);
 		completed = st == CF_OK;
-		restore_allocator();
+		ts_alloc_uninstall();
 	}
 }
 END_TEST
@@ -825,9 +771,5 @@ int main(void)
 	tcase_add_test(tc, test_send_many_batch_failure);
 	tcase_add_test(tc, test_fake_alloc_failure);
 	suite_add_tcase(s, tc);
-	SRunner *sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	int failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return ts_run_suite(s);
 }

@@ -57,6 +57,7 @@ struct header {
 
 static struct {
 	long fail_at;
+	bool run_out; /* fail every attempt from fail_at on, not only that one */
 	long attempts;
 	long live;
 	bool failed;
@@ -66,7 +67,7 @@ static struct {
 static bool attempt(void)
 {
 	long n = state.attempts++;
-	if (state.fail_at >= 0 && n == state.fail_at) {
+	if (state.fail_at >= 0 && (n == state.fail_at || (state.run_out && n > state.fail_at))) {
 		state.failed = true;
 		return true;
 	}
@@ -122,15 +123,20 @@ static void ts_free(void *ptr, void *user)
 	free(h);
 }
 
-void ts_alloc_install(long fail_at)
+static void install(long fail_at, bool run_out)
 {
 	state.fail_at = fail_at;
+	state.run_out = run_out;
 	state.attempts = 0;
 	state.live = 0;
 	state.failed = false;
 	const struct cf_allocator a = { ts_malloc, ts_realloc, ts_free, NULL };
 	cf_set_allocator(&a);
 }
+
+void ts_alloc_install(long fail_at) { install(fail_at, false); }
+
+void ts_alloc_install_budget(long budget) { install(budget, true); }
 
 void ts_alloc_stop_failing(void) { state.fail_at = -1; }
 
@@ -141,6 +147,14 @@ long ts_alloc_live(void) { return state.live; }
 long ts_alloc_attempts(void) { return state.attempts; }
 
 bool ts_alloc_failed(void) { return state.failed; }
+
+bool ts_alloc_end_round(long n)
+{
+	bool failed = state.failed;
+	ck_assert_msg(state.live == 0, "n=%ld: %ld blocks leaked", n, state.live);
+	ts_alloc_uninstall();
+	return !failed;
+}
 
 /* ---- JSON ---- */
 
@@ -171,6 +185,19 @@ char *ts_json_compact(const char *json)
 	return out;
 }
 
+struct json_object *ts_json_parse_n(const char *text, size_t len)
+{
+	struct json_tokener *tok = json_tokener_new();
+	ck_assert_ptr_nonnull(tok);
+	struct json_object *root = json_tokener_parse_ex(tok, text ? text : "", (int)len);
+	if (json_tokener_get_error(tok) != json_tokener_success) {
+		json_object_put(root);
+		root = NULL;
+	}
+	json_tokener_free(tok);
+	return root;
+}
+
 static struct json_object *parse_exact(const char *text, size_t len)
 {
 	struct json_tokener *tok = json_tokener_new();
@@ -196,6 +223,55 @@ bool ts_json_equal(const char *a, size_t a_len, const char *b)
 	json_object_put(ja);
 	json_object_put(jb);
 	return same;
+}
+
+/* ---- outcomes ---- */
+
+void ts_assert_ok(enum cf_status st, const void *out, const struct cf_error *err)
+{
+	ck_assert_msg(st == CF_OK, "%d: %s", st, err->message);
+	ck_assert_ptr_nonnull(out);
+}
+
+void ts_assert_failed(const char *what, enum cf_status st, const void *out, const struct cf_error *err,
+		      enum cf_status want, const char *message)
+{
+	ck_assert_msg(st == want, "%s: got %d (%s), want %d", what, st, err->message, want);
+	ck_assert_ptr_null(out);
+	ck_assert_int_eq(err->code, want);
+	if (message)
+		ck_assert_msg(strcmp(err->message, message) == 0, "%s: got \"%s\", want \"%s\"", what, err->message,
+			      message);
+}
+
+void ts_assert_record_failed(const char *what, enum cf_status st, const char *problem, enum cf_status want,
+			     const char *want_problem)
+{
+	ck_assert_msg(st == want, "%s: got %d (%s), want %d", what, st, problem ? problem : "-", want);
+	ck_assert_ptr_nonnull(problem);
+	ck_assert_str_eq(problem, want_problem);
+}
+
+/* ---- logs ---- */
+
+void ts_log_sink_open(struct ts_log_sink *s, cf_getenv_fn getenv_fn, void *user)
+{
+	memset(s, 0, sizeof(*s));
+	s->stream = open_memstream(&s->buf, &s->len);
+	ck_assert_ptr_nonnull(s->stream);
+	cf_logger_init(&s->log, s->stream, getenv_fn, user);
+}
+
+const char *ts_log_sink_text(struct ts_log_sink *s)
+{
+	ck_assert_int_eq(fflush(s->stream), 0);
+	return s->buf;
+}
+
+void ts_log_sink_close(struct ts_log_sink *s)
+{
+	fclose(s->stream);
+	free(s->buf);
 }
 
 int ts_run_suite(Suite *suite)
