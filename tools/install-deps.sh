@@ -8,6 +8,8 @@ packages=(meson ninja-build pkg-config gcc make python3 libjson-c-dev libcurl4-o
 # `tools/install-deps.sh bench`: this set plus what tools/bench/run-all.sh uses (the boto3 reference,
 # gnuplot for the plots, cargo and Debian's serde crates for the offline Rust comparison).
 [ "${1:-}" != bench ] || packages+=(python3-boto3 gnuplot-nox cargo librust-serde-json-dev librust-serde-derive-dev)
+# `tools/install-deps.sh fuzz`: this set plus clang and libFuzzer's runtime, for fuzz/run.sh.
+[ "${1:-}" != fuzz ] || packages+=(clang libclang-rt-dev)
 missing=()
 for p in "${packages[@]}"; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
