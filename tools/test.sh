@@ -26,9 +26,9 @@ run_pass() {
 	[ $# -gt 0 ] && shift
 	tests=("$@")
 	echo "=== $name"
-	local saved="$dir/meson-logs/testlog.${name//[^a-z]/_}.json"
+	local saved="$dir/results-${name//[^a-z]/_}.json"
 	logs+=("$saved")
-	rm -f "$saved" "$dir/meson-logs/testlog.json"
+	rm -f "$saved" "$dir"/meson-logs/testlog*.json
 	if [ ! -f "$dir/build.ninja" ] && ! meson setup "$dir" "${setup[@]}" >"$dir.setup.log" 2>&1; then
 		cat "$dir.setup.log"
 		status=1
@@ -42,8 +42,11 @@ run_pass() {
 		return
 	fi
 	meson test -C "$dir" --print-errorlogs "${tests[@]}" || status=1
-	if [ -f "$dir/meson-logs/testlog.json" ]; then
-		cp "$dir/meson-logs/testlog.json" "$saved"
+	# meson names the log testlog-<wrapper>.json when a wrapper is used
+	local log
+	log=$(ls -t "$dir"/meson-logs/testlog*.json 2>/dev/null | head -n 1)
+	if [ -n "$log" ]; then
+		cp "$log" "$saved"
 		summaries+=("$name: $(python3 tools/count-tests.py "$saved")")
 	else
 		status=1

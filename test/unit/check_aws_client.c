@@ -847,7 +847,7 @@ START_TEST(test_max_in_flight)
 		cf_aws_result_clean_up(&res[i]);
 
 	ck_assert_int_eq(cf_dynamodb_update_items(f.client, u, 23, NULL, res, &err), CF_OK);
-	ck_assert_uint_eq(f.spy.last_max_in_flight, 16);
+	ck_assert_uint_eq(f.spy.last_max_in_flight, 32);
 	for (int i = 0; i < 23; i++)
 		cf_aws_result_clean_up(&res[i]);
 	struct cf_dynamodb_options opt = { .max_in_flight = 4 };

@@ -194,7 +194,7 @@ START_TEST(test_throttled_item_retried)
 	make_and_update(&f, &u, 5, NULL, res);
 	ck_assert_uint_eq(cf_fake_transport_request_count(f.rig.fake), 6);
 	ck_assert_mem_eq(cf_fake_transport_request(f.rig.fake, 5)->body, u.r[2].body, u.r[2].body_len);
-	ck_assert_uint_eq(f.rig.spy.last_max_in_flight, 16);
+	ck_assert_uint_eq(f.rig.spy.last_max_in_flight, 32);
 	ck_assert_uint_eq(f.rig.spy.last_count, 1);
 	for (size_t i = 0; i < 5; i++) {
 		assert_updated(&res[i], u.products[i], i == 2 ? 2 : 1);

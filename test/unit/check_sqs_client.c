@@ -256,7 +256,7 @@ START_TEST(test_batches_of_ten)
 	make_and_send(&f, &ms, 25, res);
 	ck_assert_uint_eq(cf_fake_transport_request_count(f.rig.fake), 3);
 	ck_assert_uint_eq(f.rig.spy.batches, 1);
-	ck_assert_uint_eq(f.rig.spy.last_max_in_flight, 8);
+	ck_assert_uint_eq(f.rig.spy.last_max_in_flight, 10);
 	const size_t sizes[3] = { 10, 10, 5 };
 	size_t next = 0;
 	for (size_t c = 0; c < 3; c++) {

@@ -14,7 +14,7 @@ extern "C" {
 #endif
 
 /* Defaults used for zero fields of struct cf_curl_transport_options. */
-#define CF_CURL_DEFAULT_MAX_CONNECTIONS 16
+#define CF_CURL_DEFAULT_MAX_CONNECTIONS 32
 #define CF_CURL_DEFAULT_CONNECT_TIMEOUT_MS 5000
 #define CF_CURL_DEFAULT_MAX_RESPONSE_BYTES ((size_t)8 * 1024 * 1024)
 /* Upper bound accepted for max_connections. */

@@ -15,7 +15,7 @@ extern "C" {
 #endif
 
 struct cf_dynamodb_options {
-	size_t max_in_flight;  /* concurrent UpdateItem calls; 0 = 16 */
+	size_t max_in_flight;  /* concurrent UpdateItem calls; 0 = 32 */
 	int64_t deadline_ms;   /* epoch ms; 0 = none */
 };
 

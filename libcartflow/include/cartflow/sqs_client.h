@@ -20,7 +20,7 @@ extern "C" {
 struct cf_sqs_send_options {
 	const char *queue_url;     /* required; goes in the body, its host is never contacted */
 	size_t max_payload_bytes;  /* per batch and per message; 0 = 1 MiB (lower it for queues set lower) */
-	size_t max_in_flight;      /* concurrent SendMessageBatch calls; 0 = 8 */
+	size_t max_in_flight;      /* concurrent SendMessageBatch calls; 0 = 10 (a 100-record batch in one round) */
 	int64_t deadline_ms;       /* epoch ms; 0 = none */
 };
 

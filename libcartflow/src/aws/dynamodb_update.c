@@ -16,7 +16,7 @@ CF_API enum cf_status cf_dynamodb_update_items(struct cf_aws_client *client, con
 		return cf_error_set(err, CF_ERR_NOMEM, "out of memory");
 	for (size_t i = 0; i < count; i++)
 		reqs[i] = (struct cf_aws_request){ requests[i].body, requests[i].body_len };
-	size_t in_flight = opt && opt->max_in_flight ? opt->max_in_flight : 16;
+	size_t in_flight = opt && opt->max_in_flight ? opt->max_in_flight : 32;
 	enum cf_status st = cf_aws_call_many(client, CF_AWS_DYNAMODB, "DynamoDB_20120810.UpdateItem", reqs, count,
 					     in_flight, opt ? opt->deadline_ms : 0, results);
 	cf_mem_free(reqs);

@@ -165,7 +165,7 @@ static enum cf_status send_round(struct cf_aws_client *c, struct send_state *s, 
 			goto out_free;
 		reqs[b] = (struct cf_aws_request){ s->batches[b].body.data, s->batches[b].body.len };
 	}
-	size_t in_flight = opt->max_in_flight ? opt->max_in_flight : 8;
+	size_t in_flight = opt->max_in_flight ? opt->max_in_flight : 10;
 	if ((st = cf_aws_call_many(c, CF_AWS_SQS, "AmazonSQS.SendMessageBatch", reqs, nb, in_flight, opt->deadline_ms, res)))
 		goto out_free;
 	size_t keep = 0;
