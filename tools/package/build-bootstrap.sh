@@ -6,7 +6,8 @@
 #
 # json-c and OpenSSL link statically from Debian's -dev packages, libcurl from build-curl.sh:
 # meson's built-in -Dprefer_static=true turns every pkg-config dependency into its .a, and
-# -Dpkg_config_path puts the static curl's libcurl.pc before Debian's shared one. Only the two
+# -Dpkg_config_path puts the static curl's libcurl.pc before Debian's shared one. -no-pie: a
+# position-dependent executable has ~19,000 fewer relocations to apply at every cold start. Only the two
 # executables are built (ninja targets), so neither meson.build nor the sources change.
 set -euo pipefail
 arch=${1:?usage: build-bootstrap.sh x86_64|arm64 [process-cart-products|update-cart-status DEST]}
@@ -36,7 +37,8 @@ if [ ! -f "$dir/build.ninja" ]; then
 	cross=()
 	[ -z "$CF_CROSS_FILE" ] || cross=(--cross-file "$CF_CROSS_FILE")
 	meson setup "$dir" "$root" "${cross[@]}" -Dprefer_static=true -Dpkg_config_path="$prefix/lib/pkgconfig" \
-		-Doptimization=2 -Ddebug=false -Dtests=disabled -Dexamples=disabled >"$root/build-static/meson-$arch.setup.log" 2>&1 ||
+		-Doptimization=2 -Ddebug=false -Dtests=disabled -Dexamples=disabled -Dc_link_args=-no-pie \
+		>"$root/build-static/meson-$arch.setup.log" 2>&1 ||
 		{ cat "$root/build-static/meson-$arch.setup.log" >&2; exit 1; }
 	echo "$prefix" >"$dir/.curl-prefix"
 fi
