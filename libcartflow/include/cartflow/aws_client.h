@@ -106,7 +106,8 @@ CF_API enum cf_status cf_aws_call_many(struct cf_aws_client *client, enum cf_aws
 
 /*
  * Check a response body against its x-amz-crc32 header (decimal CRC-32 of the body), if present.
- * CF_OK when absent or matching, CF_ERR_CRC otherwise. `resp` borrowed.
+ * CF_OK when absent or matching, CF_ERR_CRC otherwise (also for anything but ASCII digits, such as a
+ * sign or spaces). `resp` borrowed.
  */
 CF_API enum cf_status cf_aws_check_crc32(const struct cf_http_response *resp) CF_WARN_UNUSED;
 

@@ -88,7 +88,7 @@ struct cf_sigv4_result {
  * tabs collapse to one space; a multi-line (obs-fold) value must be unfolded by the caller first.
  *
  * Returns CF_OK; CF_ERR_INVALID_ARG for a NULL or malformed argument, a URL that is not
- * absolute, or a request header the signer adds itself (Authorization, X-Amz-Date, and the optional
+ * absolute or holds a control byte (spaces are signed as %20), or a request header the signer adds itself (Authorization, X-Amz-Date, and the optional
  * ones it was asked to add); CF_ERR_HEADER for a header name that is not an HTTP token or a header
  * value or credential containing CR, LF; CF_ERR_NOMEM; CF_ERR_UNSUPPORTED when OpenSSL has no
  * HMAC-SHA256.

@@ -1,5 +1,5 @@
 /* AWS error responses: classification and the x-amz-crc32 check. */
-#include <stdlib.h>
+#include <stdint.h>
 #include <string.h>
 
 #include "cartflow/aws_client.h"
@@ -70,10 +70,17 @@ CF_API enum cf_status cf_aws_check_crc32(const struct cf_http_response *resp)
 	const char *h = resp ? cf_http_response_header(resp, "x-amz-crc32") : NULL;
 	if (!h)
 		return CF_OK;
-	char *end;
-	unsigned long long want = strtoull(h, &end, 10);
-	if (end == h || *end || want > 0xFFFFFFFFull)
+	/* Decimal digits only: strtoull would also take a sign or leading spaces ("-0", "+1"). */
+	uint64_t want = 0;
+	if (!*h)
 		return CF_ERR_CRC;
+	for (const char *p = h; *p; p++) {
+		if (*p < '0' || *p > '9')
+			return CF_ERR_CRC;
+		want = want * 10 + (uint64_t)(*p - '0');
+		if (want > 0xFFFFFFFFu)
+			return CF_ERR_CRC;
+	}
 	uint32_t got = crc32_ieee((const unsigned char *)(resp->body ? resp->body : ""), resp->body_len);
 	return got == (uint32_t)want ? CF_OK : CF_ERR_CRC;
 }

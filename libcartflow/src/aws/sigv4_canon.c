@@ -77,6 +77,10 @@ static enum cf_status parse_authority(struct cf_str auth, struct cf_sigv4_url *o
 enum cf_status cf_sigv4_parse_url(const char *url, struct cf_sigv4_url *out, struct cf_error *err)
 {
 	*out = (struct cf_sigv4_url){ 0 };
+	/* A CR or LF in the host would add lines to the canonical request; the transport refuses them anyway. */
+	for (const char *c = url; *c; c++)
+		if ((unsigned char)*c < 0x20 || *c == 0x7F)
+			return cf_error_set(err, CF_ERR_INVALID_ARG, "url: control byte at offset %zu", (size_t)(c - url));
 	const char *sep = strstr(url, "://");
 	if (!sep || sep == url)
 		return cf_error_set(err, CF_ERR_INVALID_ARG, "url: not absolute (scheme://host/path)");

@@ -1,0 +1,222 @@
+/*
+ * Target 5: AWS responses. The input is an HTTP response in the format of fuzz_common.h (status line,
+ * header lines, blank line, body). It goes to:
+ *   - cf_aws_parse_error_body (internal): error type and message must be NUL-terminated, printable,
+ *     the type without its "namespace#" prefix, and equal to __type/message for plain strict JSON;
+ *   - cf_aws_check_crc32 against an independent bitwise CRC-32: an all-digit x-amz-crc32 header must
+ *     match exactly when its value equals the body's CRC, and nothing else may pass but a header whose
+ *     digits are that value;
+ *   - a whole DynamoDB call (cf_aws_call_many) and an SQS SendMessageBatch (cf_sqs_send_messages)
+ *     through the fake transport, which answers with this response (three times, then "200 {}"):
+ *     every result must be consistent with what came back.
+ */
+#include "fuzz_common.h"
+
+#include "aws/aws_internal.h"
+#include "cartflow/aws_client.h"
+#include "cartflow/fake_transport.h"
+#include "cartflow/sqs_client.h"
+
+static uint32_t crc32_bitwise(const unsigned char *p, size_t n)
+{
+	uint32_t crc = 0xFFFFFFFFu;
+	for (size_t i = 0; i < n; i++) {
+		crc ^= p[i];
+		for (int k = 0; k < 8; k++)
+			crc = (crc >> 1) ^ (0xEDB88320u & (0u - (crc & 1u)));
+	}
+	return ~crc;
+}
+
+/* Fixed-size text from the library: terminated inside its array, no control bytes. */
+static void check_text(const char *s, size_t cap, const char *what)
+{
+	const char *nul = memchr(s, '\0', cap);
+	FUZZ_CHECK(nul, "%s is not terminated", what);
+	for (const char *p = s; p < nul; p++)
+		FUZZ_CHECK((unsigned char)*p >= 0x20 && (unsigned char)*p != 0x7F, "%s holds byte 0x%02x", what,
+			   (unsigned char)*p);
+}
+
+/* A string member that cf_copy_text keeps as it is: short, no NUL or control bytes. */
+static bool plain_member(struct json_object *root, const char *key, size_t cap, const char **s)
+{
+	size_t len;
+	if (!fuzz_jsonc_string(root, key, s, &len) || len >= cap)
+		return false;
+	for (size_t i = 0; i < len; i++)
+		if ((unsigned char)(*s)[i] < 0x20 || (unsigned char)(*s)[i] == 0x7F)
+			return false;
+	return true;
+}
+
+static void check_error_body(const struct fuzz_http *h)
+{
+	struct cf_aws_result res;
+	memset(&res, 0xA5, sizeof(res));
+	cf_aws_parse_error_body(h->body, h->body_len, &res);
+	check_text(res.error_type, sizeof(res.error_type), "error_type");
+	check_text(res.error_message, sizeof(res.error_message), "error_message");
+	FUZZ_CHECK(!strchr(res.error_type, '#'), "error_type keeps its namespace: %s", res.error_type);
+
+	struct json_object *root = h->body_len <= 65536 ? fuzz_jsonc_strict(h->body, h->body_len) : NULL;
+	const char *type, *message;
+	if (root && json_object_is_type(root, json_type_object)) {
+		if (plain_member(root, "__type", sizeof(res.error_type), &type)) {
+			const char *hash = strrchr(type, '#');
+			FUZZ_CHECK(!strcmp(res.error_type, hash ? hash + 1 : type), "error_type %s from __type %s",
+				   res.error_type, type);
+		}
+		struct json_object *v;
+		if (!json_object_object_get_ex(root, "message", &v) &&
+		    plain_member(root, "Message", sizeof(res.error_message), &message))
+			FUZZ_CHECK(!strcmp(res.error_message, message), "error_message %s from Message %s",
+				   res.error_message, message);
+		else if (plain_member(root, "message", sizeof(res.error_message), &message))
+			FUZZ_CHECK(!strcmp(res.error_message, message), "error_message %s from message %s",
+				   res.error_message, message);
+	}
+	json_object_put(root);
+}
+
+static void check_crc(const struct fuzz_http *h)
+{
+	struct cf_http_response resp = { 0 };
+	for (size_t i = 0; i < h->header_count; i++)
+		if (cf_http_response_add_header(&resp, h->headers[i].name, h->headers[i].value) != CF_OK)
+			abort();
+	if (cf_http_response_set_body(&resp, h->body, h->body_len) != CF_OK)
+		abort();
+	enum cf_status st = cf_aws_check_crc32(&resp);
+	FUZZ_CHECK(st == CF_OK || st == CF_ERR_CRC, "status %d", st);
+
+	const char *v = fuzz_http_header(h, "x-amz-crc32");
+	uint32_t crc = crc32_bitwise((const unsigned char *)h->body, h->body_len);
+	if (!v) {
+		FUZZ_CHECK(st == CF_OK, "no header, yet CF_ERR_CRC");
+	} else {
+		size_t digits = strspn(v, "0123456789");
+		unsigned long long value = 0;
+		bool fits = true;
+		for (size_t i = 0; i < digits; i++) {
+			value = value * 10 + (unsigned long long)(v[i] - '0');
+			if (value > 0xFFFFFFFFull) {
+				fits = false;
+				break;
+			}
+		}
+		bool canonical = digits > 0 && v[digits] == '\0' && fits;
+		if (canonical)
+			FUZZ_CHECK((st == CF_OK) == (value == crc), "x-amz-crc32 %s, body CRC %u: status %d", v, crc, st);
+		else
+			FUZZ_CHECK(st == CF_ERR_CRC, "malformed x-amz-crc32 \"%s\" accepted (body CRC %u)", v, crc);
+	}
+	cf_http_response_clean_up(&resp);
+}
+
+static int64_t fake_now(void *user)
+{
+	(void)user;
+	return INT64_C(1700000000000);
+}
+static void fake_sleep(int64_t ms, void *user)
+{
+	(void)ms;
+	(void)user;
+}
+static double fake_random(void *user)
+{
+	(void)user;
+	return 0.5;
+}
+static const struct cf_clock fake_clock = { fake_now, fake_sleep, fake_random, NULL };
+
+static struct cf_aws_config config = {
+	.access_key_id = (char *)"AKIDEXAMPLE",
+	.secret_access_key = (char *)"wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY",
+	.region = (char *)"us-east-1",
+	.sqs_endpoint = (char *)"https://sqs.us-east-1.amazonaws.com",
+	.dynamodb_endpoint = (char *)"https://dynamodb.us-east-1.amazonaws.com",
+};
+
+static void push(struct cf_fake_transport *fake, const struct fuzz_http *h, int times)
+{
+	struct cf_fake_response r = { h->status, h->headers, h->header_count, h->body, h->body_len };
+	for (int i = 0; i < times; i++)
+		if (cf_fake_transport_push_response(fake, &r) != CF_OK)
+			abort();
+}
+
+static void check_call(const struct fuzz_http *h)
+{
+	struct cf_fake_transport *fake;
+	if (cf_fake_transport_new(&fake) != CF_OK)
+		abort();
+	push(fake, h, 3);
+	struct cf_aws_client_options opt = { .config = &config, .transport = cf_fake_transport_as_transport(fake),
+					     .clock = &fake_clock };
+	struct cf_aws_client *client;
+	struct cf_error err;
+	if (cf_aws_client_new(&opt, &client, &err) != CF_OK)
+		abort();
+	struct cf_aws_request req = { "{\"TableName\":\"t\"}", 16 };
+	struct cf_aws_result res;
+	enum cf_status st = cf_aws_call_many(client, CF_AWS_DYNAMODB, "DynamoDB_20120810.UpdateItem", &req, 1, 1, 0, &res);
+	FUZZ_CHECK(st == CF_OK, "cf_aws_call_many: %d", st);
+	FUZZ_CHECK(res.attempts >= 1 && res.attempts <= 3, "%u attempts", res.attempts);
+	FUZZ_CHECK(cf_fake_transport_request_count(fake) == res.attempts, "%zu requests for %u attempts",
+		   cf_fake_transport_request_count(fake), res.attempts);
+	check_text(res.error_type, sizeof(res.error_type), "error_type");
+	check_text(res.error_message, sizeof(res.error_message), "error_message");
+	long status = h->status ? h->status : 200;
+	if (res.status == CF_OK) {
+		FUZZ_CHECK(res.error_class == CF_AWS_OK && res.body && res.body[res.body_len] == '\0', "success");
+		FUZZ_CHECK(res.http_status >= 200 && res.http_status < 300, "success with HTTP %ld", res.http_status);
+		if (res.attempts == 1)
+			FUZZ_CHECK(h->body_len ? res.body_len == h->body_len && !memcmp(res.body, h->body, h->body_len)
+					       : !strcmp(res.body, "{}"),
+				   "body not passed on");
+	} else {
+		FUZZ_CHECK(!res.body && res.error_type[0], "failure with a body or without a type");
+		FUZZ_CHECK(res.status == CF_ERR_AWS || res.status == CF_ERR_CRC, "status %d", res.status);
+		FUZZ_CHECK(res.http_status == status, "HTTP %ld, answered %ld", res.http_status, status);
+		if (res.status == CF_ERR_AWS)
+			FUZZ_CHECK(res.error_class == cf_aws_classify(res.http_status, res.error_type), "class");
+		if (res.error_class == CF_AWS_PERMANENT)
+			FUZZ_CHECK(res.attempts == 1, "a permanent error retried");
+	}
+	cf_aws_result_clean_up(&res);
+
+	/* SendMessageBatch: the same answer, now read as the batch result. */
+	cf_fake_transport_reset(fake);
+	push(fake, h, 3);
+	static const struct cf_sqs_message msgs[3] = {
+		{ .id = "m0", .body = "{}", .body_len = 2 },
+		{ .id = "m1", .body = "{\"a\":{\"S\":\"b\"}}", .body_len = 15 },
+		{ .id = "m-2_x", .body = "[]", .body_len = 2 },
+	};
+	struct cf_sqs_send_options sopt = { .queue_url = "https://sqs.us-east-1.amazonaws.com/1/q" };
+	struct cf_sqs_send_result results[3];
+	st = cf_sqs_send_messages(client, &sopt, msgs, 3, results, &err);
+	FUZZ_CHECK(st == CF_OK, "cf_sqs_send_messages: %d (%s)", st, err.message);
+	for (int i = 0; i < 3; i++) {
+		check_text(results[i].code, sizeof(results[i].code), "code");
+		check_text(results[i].message, sizeof(results[i].message), "message");
+		check_text(results[i].message_id, sizeof(results[i].message_id), "message_id");
+		FUZZ_CHECK(results[i].attempts >= 1, "message %d never sent", i);
+		FUZZ_CHECK((results[i].status == CF_OK) == (results[i].error_class == CF_AWS_OK), "message %d: class", i);
+	}
+	cf_aws_client_destroy(client);
+	cf_fake_transport_destroy(fake);
+}
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	struct fuzz_http h;
+	fuzz_http_read(&h, data, size);
+	check_error_body(&h);
+	check_crc(&h);
+	check_call(&h);
+	fuzz_http_free(&h);
+	return 0;
+}
