@@ -2,8 +2,9 @@
 # The test command: installs what is missing (Debian packages, npm ci), builds, and runs every test:
 #   1. the whole suite (unit, integration, install, template, package: make dist) in a normal build;
 #   2. the unit suite built with AddressSanitizer + UndefinedBehaviorSanitizer;
-#   3. the unit suite under valgrind memcheck (no leaks, no errors; CK_FORK=no).
-# Ends with the line "N passed, N failed, N skipped" over all three.
+#   3. the unit suite under valgrind memcheck (no leaks, no errors; CK_FORK=no);
+#   4. every libFuzzer target for 20 s on its corpus, after replaying fuzz/regressions (fuzz/run.sh).
+# Ends with the line "N passed, N failed, N skipped" over all four.
 set -uo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 cd "$root"
@@ -59,7 +60,14 @@ run_pass asan-ubsan build-asan -Db_sanitize=address,undefined -Db_lundef=false -
 CK_FORK=no run_pass valgrind build-test -- --suite unit --timeout-multiplier 10 \
 	--wrapper 'valgrind --quiet --error-exitcode=1 --leak-check=full --show-leak-kinds=all --errors-for-leak-kinds=all'
 
+echo "=== fuzz"
+mkdir -p build-fuzz
+fuzz/run.sh "${FUZZ_SECONDS:-20}" 2>&1 | tee build-fuzz/run.log
+[ "${PIPESTATUS[0]}" -eq 0 ] || status=1
+fuzz_line=$(grep -E '^fuzz: [0-9]+ passed, [0-9]+ failed' build-fuzz/run.log | tail -n 1)
+summaries+=("$fuzz_line")
+
 echo
 printf '%s\n' "${summaries[@]}"
-python3 tools/count-tests.py "${logs[@]}"
+python3 tools/count-tests.py --plain "$fuzz_line" "${logs[@]}"
 exit $status

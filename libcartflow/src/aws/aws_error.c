@@ -1,4 +1,5 @@
 /* AWS error responses: classification and the x-amz-crc32 check. */
+#include <pthread.h>
 #include <stdint.h>
 #include <string.h>
 
@@ -48,20 +49,25 @@ CF_API const char *cf_aws_error_class_name(enum cf_aws_error_class c)
 	return "unknown";
 }
 
+static uint32_t crc_table[256];
+static pthread_once_t crc_table_once = PTHREAD_ONCE_INIT;
+
+static void build_crc_table(void)
+{
+	for (uint32_t i = 0; i < 256; i++) {
+		uint32_t c = i;
+		for (int k = 0; k < 8; k++)
+			c = c & 1 ? 0xEDB88320u ^ (c >> 1) : c >> 1;
+		crc_table[i] = c;
+	}
+}
+
 static uint32_t crc32_ieee(const unsigned char *p, size_t n)
 {
-	static uint32_t table[256];
-	if (!table[1]) {
-		for (uint32_t i = 0; i < 256; i++) {
-			uint32_t c = i;
-			for (int k = 0; k < 8; k++)
-				c = c & 1 ? 0xEDB88320u ^ (c >> 1) : c >> 1;
-			table[i] = c;
-		}
-	}
+	pthread_once(&crc_table_once, build_crc_table);
 	uint32_t crc = 0xFFFFFFFFu;
 	for (size_t i = 0; i < n; i++)
-		crc = table[(crc ^ p[i]) & 0xFF] ^ (crc >> 8);
+		crc = crc_table[(crc ^ p[i]) & 0xFF] ^ (crc >> 8);
 	return crc ^ 0xFFFFFFFFu;
 }
 
