@@ -61,10 +61,9 @@ CK_FORK=no run_pass valgrind build-test -- --suite unit --timeout-multiplier 10 
 	--wrapper 'valgrind --quiet --error-exitcode=1 --leak-check=full --show-leak-kinds=all --errors-for-leak-kinds=all'
 
 echo "=== fuzz"
-mkdir -p build-fuzz
-fuzz/run.sh "${FUZZ_SECONDS:-20}" 2>&1 | tee build-fuzz/run.log
+fuzz/run.sh "${FUZZ_SECONDS:-20}" 2>&1 | tee build-fuzz.log
 [ "${PIPESTATUS[0]}" -eq 0 ] || status=1
-fuzz_line=$(grep -E '^fuzz: [0-9]+ passed, [0-9]+ failed' build-fuzz/run.log | tail -n 1)
+fuzz_line=$(grep -E '^fuzz: [0-9]+ passed, [0-9]+ failed' build-fuzz.log | tail -n 1)
 summaries+=("$fuzz_line")
 
 echo
