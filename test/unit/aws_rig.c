@@ -122,6 +122,7 @@ static enum cf_status new_client(struct aws_rig *rig, struct cf_error *err)
 		.clock = &rig->clk.cf,
 		.retry = rig->opt.retry,
 		.safety_margin_ms = rig->opt.safety_margin_ms,
+		.attempt_timeout_ms = rig->opt.attempt_timeout_ms,
 	};
 	return cf_aws_client_new(&opt, &rig->client, err);
 }

@@ -80,6 +80,7 @@ struct aws_rig_options {
 	bool session_token;           /* sign with AR_SESSION_TOKEN too */
 	bool separate_sqs_endpoint;   /* SQS at AR_SQS_ENDPOINT rather than AR_ENDPOINT */
 	int64_t safety_margin_ms;
+	int64_t attempt_timeout_ms;    /* 0: the client's default */
 };
 
 struct aws_rig {

@@ -226,7 +226,7 @@ START_TEST(test_request_shape_dynamodb)
 	ck_assert_str_eq(r->url, "http://127.0.0.1:1/");
 	ck_assert_uint_eq(r->body_len, strlen(body));
 	ck_assert_mem_eq(r->body, body, strlen(body));
-	ck_assert_int_eq(r->timeout_ms, 30000);
+	ck_assert_int_eq(r->timeout_ms, CF_AWS_DEFAULT_ATTEMPT_TIMEOUT_MS);
 	/* Exactly these headers, in this order. */
 	const char *names[] = { "Content-Type",		"X-Amz-Target",		"X-Amzn-Trace-Id",
 				"X-Amz-Date",		"X-Amz-Security-Token", "Authorization" };
@@ -821,6 +821,31 @@ START_TEST(test_deadline_with_room_to_retry)
 }
 END_TEST
 
+START_TEST(test_attempt_timeout_bounds_each_try)
+{
+	struct aws_rig f;
+	aws_rig_init(&f, &(struct aws_rig_options){ .separate_sqs_endpoint = true, .attempt_timeout_ms = 250 });
+	/* A hung first attempt times out after 250 ms and is retried; the deadline is far away. */
+	ck_assert_int_eq(cf_fake_transport_fail_call(f.fake, 1, CF_FAKE_FAIL_TIMEOUT), CF_OK);
+	struct cf_aws_result res = call_one(&f, "{}", AR_T0_MS + 60000);
+	ck_assert_int_eq(res.status, CF_OK);
+	ck_assert_uint_eq(res.attempts, 2);
+	ck_assert_int_eq(cf_fake_transport_request(f.fake, 0)->timeout_ms, 250);
+	ck_assert_int_eq(cf_fake_transport_request(f.fake, 1)->timeout_ms, 250);
+	cf_aws_result_clean_up(&res);
+	/* Near the deadline the attempt gets only what is left: 100 ms usable after the 500 ms margin. */
+	res = call_one(&f, "{}", f.clk.now_ms + 600);
+	ck_assert_int_eq(res.status, CF_OK);
+	ck_assert_int_eq(cf_fake_transport_request(f.fake, 2)->timeout_ms, 100);
+	cf_aws_result_clean_up(&res);
+	/* Without a deadline the attempt timeout still applies. */
+	res = call_one(&f, "{}", 0);
+	ck_assert_int_eq(cf_fake_transport_request(f.fake, 3)->timeout_ms, 250);
+	cf_aws_result_clean_up(&res);
+	aws_rig_clean_up(&f);
+}
+END_TEST
+
 /* ---- concurrency ---- */
 
 START_TEST(test_max_in_flight)
@@ -931,6 +956,7 @@ int main(void)
 	tcase_add_test(tc, test_deadline_already_past);
 	tcase_add_test(tc, test_deadline_leaves_no_time_for_backoff);
 	tcase_add_test(tc, test_deadline_with_room_to_retry);
+	tcase_add_test(tc, test_attempt_timeout_bounds_each_try);
 	tcase_add_test(tc, test_max_in_flight);
 	tcase_add_test(tc, test_alloc_failures);
 	suite_add_tcase(s, tc);

@@ -14,7 +14,8 @@ bool cfl_aws_open(struct cfl_aws *aws, const struct cf_aws_config *config)
 		fprintf(stderr, "cartflow-local: transport: %s\n", err.message);
 		return false;
 	}
-	struct cf_aws_client_options opt = { .config = config, .transport = aws->transport };
+	/* The local peers can be slow under load (DynamoDB Local on a busy machine): be patient with them. */
+	struct cf_aws_client_options opt = { .config = config, .transport = aws->transport, .attempt_timeout_ms = 30000 };
 	opt.retry.max_attempts = 5;
 	if (cf_aws_client_new(&opt, &aws->client, &err)) {
 		fprintf(stderr, "cartflow-local: client: %s\n", err.message);

@@ -19,6 +19,11 @@ struct cfl_options {
 	unsigned stream_batch;   /* records per process-cart-products invocation */
 	unsigned sqs_batch;      /* messages per update-cart-status invocation */
 	unsigned stream_retries; /* MaximumRetryAttempts of the stream mapping */
+	unsigned function_timeout_s;   /* each function's timeout (Lambda-Runtime-Deadline-Ms) */
+	unsigned visibility_timeout_s; /* the queue's VisibilityTimeout: how long a failed message waits */
+	unsigned kills;          /* SIGKILL a bootstrap in the middle of an invocation this many times */
+	unsigned missing_lines;  /* orders whose first cart line is not seeded: they must be dead-lettered */
+	const char *function_endpoint; /* AWS endpoint given to the bootstraps; NULL = cartflow-local's own */
 	const char *bin_dir;
 	const char *log_dir;
 	const char *table;
@@ -31,6 +36,13 @@ struct cfl_order {
 	char user[16];
 	int64_t written_ms;
 	int64_t done_ms;     /* 0 until update-cart-status succeeded for it */
+	bool missing_line;   /* seeded without its first cart line (--missing-lines) */
+	bool forwarded;      /* a message of it was received from the queue or found in the DLQ */
+	bool dead_lettered;  /* a message of it is in the DLQ */
+	bool on_failure;     /* its stream record went to the on-failure destination */
+	bool reason_logged;  /* update-cart-status logged a failure naming it */
+	unsigned lines_ordered;     /* cart lines read back ORDERED at the end */
+	bool first_line_created;    /* its first cart line exists at the end */
 };
 
 struct cfl_run {
@@ -56,7 +68,13 @@ struct cfl_run {
 	unsigned long sqs_invocations;
 	unsigned long invocation_errors;
 	unsigned long orders_done;
+	unsigned long orders_dead_lettered;
+	unsigned long orders_on_failure;
+	unsigned long dlq_messages_seen;
+	bool seeding_finished;           /* cfl_seed returned; seeding_ok says how */
+	bool seeding_ok;
 };
+
 
 /* Index of order `id` in run->orders, or -1. Orders are named order-<index>. */
 long cfl_order_index(const struct cfl_run *run, const char *id);
@@ -65,10 +83,19 @@ long cfl_order_index(const struct cfl_run *run, const char *id);
 bool cfl_provision(struct cfl_run *run);
 /* Cart lines, then the orders (written_ms recorded); false with a message on stderr. */
 bool cfl_seed(struct cfl_run *run);
-/* Read every cart line back; returns how many are not ORDERED (and prints a few). -1 on error. */
-long cfl_verify(struct cfl_run *run, unsigned long *lines_checked);
-/* Approximate number of messages in the DLQ, or -1. */
+/* cfl_seed as a thread: sets seeding_finished and seeding_ok under run->lock when done. */
+void *cfl_seed_thread(void *run);
+/* Read every cart line back into orders[].lines_ordered and .first_line_created; false on error. */
+bool cfl_verify(struct cfl_run *run);
+/* Approximate number of messages in the DLQ (visible and in flight), or -1. */
 long cfl_dlq_depth(struct cfl_run *run);
+
+/*
+ * Reads the DLQ while the run goes on, as an operator inspecting it would: each message is received
+ * with a 12-hour visibility timeout and left there (not deleted); its order is marked dead-lettered
+ * and a line {"messageId","orderId","receiveCount"} appended to <log-dir>/dead-letters.jsonl.
+ */
+void *cfl_dlq_watch(void *run);
 
 /* Event source mappings; each runs until run->stop. */
 void *cfl_stream_mapping(void *run);

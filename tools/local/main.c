@@ -2,31 +2,25 @@
  * cartflow-local: plays the Lambda service for the two real bootstraps against local AWS peers.
  * Provisions the table (with a stream), the queue and its DLQ; seeds cart lines and orders; serves
  * the Runtime API for each function and restarts a bootstrap that exits; runs the stream and SQS
- * event source mappings; then reads every cart line back. Exit 0 only if every cart line of every
- * order is ORDERED and nothing was lost.
+ * event source mappings; watches the DLQ; then reads every cart line back and accounts for every
+ * order. Exit 0 only if nothing was lost: every order was updated (all its cart lines ORDERED) or
+ * dead-lettered with a logged reason, the orders seeded with a missing cart line were dead-lettered,
+ * and no bootstrap crashed (the SIGKILLs of --kill aside).
  */
-#include <errno.h>
 #include <getopt.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
+#include "accounting.h"
 #include "local.h"
+#include "supervisor.h"
 
 #ifndef CFL_DEFAULT_BIN_DIR
 #define CFL_DEFAULT_BIN_DIR "build/shims"
 #endif
-
-struct bootstrap {
-	const char *name;
-	struct cfl_function *fn;
-	pid_t pid;
-	unsigned starts;
-	unsigned init_errors;
-};
 
 static volatile sig_atomic_t interrupted;
 static void on_signal(int sig) { (void)sig; interrupted = 1; }
@@ -35,20 +29,29 @@ static void usage(void)
 {
 	fprintf(stderr,
 		"usage: cartflow-local [--orders N] [--items N] [--seed N] [--timeout SECONDS] [--bin-dir DIR]\n"
-		"                      [--log-dir DIR] [--stream-batch N] [--sqs-batch N]\n"
-		"Needs AWS_ENDPOINT_URL (the local peers), AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY, AWS_REGION.\n");
+		"                      [--log-dir DIR] [--stream-batch N] [--sqs-batch N] [--function-timeout SECONDS]\n"
+		"                      [--visibility-timeout SECONDS] [--function-endpoint URL] [--kill N]\n"
+		"                      [--missing-lines N]\n"
+		"Needs AWS_ENDPOINT_URL (the local peers), AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY, AWS_REGION.\n"
+		"--function-endpoint: the AWS endpoint the bootstraps use (e.g. a fault-injecting proxy); default\n"
+		"  AWS_ENDPOINT_URL. --kill N: SIGKILL a bootstrap in the middle of an invocation N times.\n"
+		"--missing-lines N: N orders are seeded without their first cart line; they must end in the DLQ.\n");
 }
 
 static bool parse_options(int argc, char **argv, struct cfl_options *o)
 {
 	*o = (struct cfl_options){ .orders = 200, .items = 3, .seed = 1, .timeout_s = 300, .stream_batch = 100,
-				   .sqs_batch = 5, .stream_retries = 5, .bin_dir = CFL_DEFAULT_BIN_DIR, .log_dir = ".",
+				   .sqs_batch = 5, .stream_retries = 5, .function_timeout_s = 30, .visibility_timeout_s = 10,
+				   .bin_dir = CFL_DEFAULT_BIN_DIR, .log_dir = ".",
 				   .table = "cartflow-orders", .queue = "update-cart-product" };
 	static const struct option longs[] = {
 		{ "orders", required_argument, 0, 'o' },       { "items", required_argument, 0, 'i' },
 		{ "seed", required_argument, 0, 's' },         { "timeout", required_argument, 0, 't' },
 		{ "bin-dir", required_argument, 0, 'b' },      { "log-dir", required_argument, 0, 'l' },
 		{ "stream-batch", required_argument, 0, 'S' }, { "sqs-batch", required_argument, 0, 'Q' },
+		{ "function-timeout", required_argument, 0, 'T' }, { "visibility-timeout", required_argument, 0, 'V' },
+		{ "function-endpoint", required_argument, 0, 'e' }, { "kill", required_argument, 0, 'k' },
+		{ "missing-lines", required_argument, 0, 'm' },
 		{ "help", no_argument, 0, 'h' },               { 0, 0, 0, 0 },
 	};
 	int c, which = 0;
@@ -63,6 +66,11 @@ static bool parse_options(int argc, char **argv, struct cfl_options *o)
 		case 't': o->timeout_s = (unsigned)v; break;
 		case 'S': o->stream_batch = (unsigned)(v > 1000 ? 1000 : v); break;
 		case 'Q': o->sqs_batch = (unsigned)(v > 10 ? 10 : v); break;
+		case 'T': o->function_timeout_s = (unsigned)(v > 900 ? 900 : v); break;
+		case 'V': o->visibility_timeout_s = (unsigned)(v > 43200 ? 43200 : v); break;
+		case 'k': o->kills = (unsigned)v; number_ok = optarg && end && !*end; break;
+		case 'm': o->missing_lines = (unsigned)v; number_ok = optarg && end && !*end; break;
+		case 'e': o->function_endpoint = optarg; number_ok = true; break;
 		case 'b': o->bin_dir = optarg; number_ok = true; break;
 		case 'l': o->log_dir = optarg; number_ok = true; break;
 		default: usage(); return false;
@@ -77,87 +85,9 @@ static bool parse_options(int argc, char **argv, struct cfl_options *o)
 		usage();
 		return false;
 	}
-	return true;
-}
-
-static void set_env(char **env, size_t *n, const char *key, const char *value)
-{
-	if (!value)
-		return;
-	size_t len = strlen(key) + strlen(value) + 2;
-	env[*n] = malloc(len);
-	if (env[*n])
-		snprintf(env[(*n)++], len, "%s=%s", key, value);
-}
-
-/* Start the bootstrap with the environment Lambda gives it; its stdout/stderr go to <log-dir>/<name>.log. */
-static bool spawn(struct cfl_run *run, struct bootstrap *b)
-{
-	char path[1024], log_path[1024];
-	snprintf(path, sizeof(path), "%s/%s", run->opt.bin_dir, b->name);
-	snprintf(log_path, sizeof(log_path), "%s/%s.log", run->opt.log_dir, b->name);
-	char *env[24];
-	size_t n = 0;
-	set_env(env, &n, "AWS_LAMBDA_RUNTIME_API", cfl_function_api(b->fn));
-	set_env(env, &n, "_HANDLER", "bootstrap");
-	set_env(env, &n, "AWS_LAMBDA_FUNCTION_NAME", b->name);
-	set_env(env, &n, "AWS_LAMBDA_FUNCTION_MEMORY_SIZE", "128");
-	set_env(env, &n, "AWS_LAMBDA_FUNCTION_VERSION", "$LATEST");
-	set_env(env, &n, "AWS_ACCESS_KEY_ID", run->config.access_key_id);
-	set_env(env, &n, "AWS_SECRET_ACCESS_KEY", run->config.secret_access_key);
-	set_env(env, &n, "AWS_SESSION_TOKEN", run->config.session_token);
-	set_env(env, &n, "AWS_REGION", run->config.region);
-	set_env(env, &n, "AWS_DEFAULT_REGION", run->config.region);
-	set_env(env, &n, "AWS_ENDPOINT_URL_SQS", run->config.sqs_endpoint);
-	set_env(env, &n, "AWS_ENDPOINT_URL_DYNAMODB", run->config.dynamodb_endpoint);
-	set_env(env, &n, "TABLE_NAME", run->opt.table);
-	set_env(env, &n, "UPDATE_CART_PRODUCT_SQS", run->queue_url);
-	set_env(env, &n, "AWS_LAMBDA_LOG_FORMAT", getenv("AWS_LAMBDA_LOG_FORMAT"));
-	set_env(env, &n, "AWS_LAMBDA_LOG_LEVEL", getenv("AWS_LAMBDA_LOG_LEVEL"));
-	set_env(env, &n, "PATH", "/usr/bin:/bin");
-	env[n] = NULL;
-	fflush(NULL);
-	pid_t pid = fork();
-	if (pid == 0) {
-		FILE *log = fopen(log_path, "a");
-		if (log) {
-			dup2(fileno(log), 1);
-			dup2(fileno(log), 2);
-		}
-		char *args[] = { path, NULL };
-		execve(path, args, env);
-		fprintf(stderr, "cannot exec %s: %s\n", path, strerror(errno));
-		_exit(127);
-	}
-	for (size_t i = 0; i < n; i++)
-		free(env[i]);
-	if (pid < 0)
+	if (o->missing_lines > o->orders) {
+		fprintf(stderr, "cartflow-local: --missing-lines %u is more than --orders %u\n", o->missing_lines, o->orders);
 		return false;
-	b->pid = pid;
-	b->starts++;
-	return true;
-}
-
-/* Reap exited bootstraps and start them again, as Lambda would. False when one keeps failing to init. */
-static bool supervise(struct cfl_run *run, struct bootstrap *boots, size_t n)
-{
-	int status;
-	pid_t pid;
-	while ((pid = waitpid(-1, &status, WNOHANG)) > 0) {
-		for (size_t i = 0; i < n; i++) {
-			if (boots[i].pid != pid)
-				continue;
-			boots[i].pid = 0;
-			cfl_function_process_exited(boots[i].fn);
-			char msg[512];
-			if (cfl_function_take_init_error(boots[i].fn, msg, sizeof(msg))) {
-				fprintf(stderr, "%s: init error: %s\n", boots[i].name, msg);
-				if (++boots[i].init_errors >= 3)
-					return false;
-			}
-			if (!run->stop && !spawn(run, &boots[i]))
-				return false;
-		}
 	}
 	return true;
 }
@@ -179,31 +109,103 @@ static void progress(struct cfl_run *run, bool tty, int64_t started)
 	pthread_mutex_unlock(&run->lock);
 }
 
-static void summary(struct cfl_run *run, int64_t elapsed_ms, long dlq, unsigned long lines, long bad)
+static void summary(struct cfl_run *run, const struct cfl_bootstrap *boots, int64_t elapsed_ms, long dlq)
 {
 	int64_t *lat = calloc(run->opt.orders ? run->opt.orders : 1, sizeof(*lat));
 	size_t n = 0;
-	for (unsigned i = 0; lat && i < run->opt.orders; i++)
-		if (run->orders[i].done_ms && run->orders[i].written_ms)
-			lat[n++] = run->orders[i].done_ms - run->orders[i].written_ms;
+	unsigned long lines = 0, ordered = 0;
+	for (unsigned i = 0; i < run->opt.orders; i++) {
+		const struct cfl_order *o = &run->orders[i];
+		lines += run->opt.items;
+		ordered += o->lines_ordered;
+		if (lat && o->done_ms && o->written_ms)
+			lat[n++] = o->done_ms - o->written_ms;
+	}
 	if (lat)
 		qsort(lat, n, sizeof(*lat), cmp_i64);
 	int64_t p50 = n ? lat[(n - 1) / 2] : -1, p99 = n ? lat[(n * 99 + 99) / 100 - 1] : -1;
 	printf("\ncartflow-local summary\n");
-	printf("  orders written            %u (%u items each)\n", run->opt.orders, run->opt.items);
+	printf("  orders written            %u (%u items each, %u without their first cart line)\n", run->opt.orders,
+	       run->opt.items, run->opt.missing_lines);
 	printf("  stream records seen       %lu\n", run->stream_records_seen);
 	printf("  stream records forwarded  %lu in %lu invocations\n", run->stream_records_forwarded, run->stream_invocations);
 	printf("  messages processed        %lu ok, %lu failed (retried), %lu invocations\n", run->messages_succeeded,
 	       run->messages_failed, run->sqs_invocations);
 	printf("  invocation errors         %lu\n", run->invocation_errors);
 	printf("  stream records abandoned  %lu\n", run->stream_records_abandoned);
-	printf("  cart lines checked        %lu, ORDERED %lu, not ORDERED %ld\n", lines, lines - (unsigned long)(bad < 0 ? 0 : bad), bad);
+	printf("  bootstrap restarts        %s %u (%u killed), %s %u (%u killed); crashes %u\n", boots[0].name,
+	       boots[0].starts ? boots[0].starts - 1 : 0, boots[0].kills, boots[1].name,
+	       boots[1].starts ? boots[1].starts - 1 : 0, boots[1].kills,
+	       boots[0].unexpected_exits + boots[1].unexpected_exits);
+	printf("  cart lines checked        %lu, ORDERED %lu, not ORDERED %lu\n", lines, ordered, lines - ordered);
 	printf("  DLQ depth                 %ld\n", dlq);
 	printf("  orders completed          %lu/%u\n", run->orders_done, run->opt.orders);
 	printf("  write-to-ORDERED latency  p50 %lld ms, p99 %lld ms\n", (long long)p50, (long long)p99);
 	printf("  elapsed                   %.1f s (%.1f orders/s)\n", (double)elapsed_ms / 1000.0,
 	       elapsed_ms > 0 ? run->opt.orders * 1000.0 / (double)elapsed_ms : 0.0);
 	free(lat);
+}
+
+/* Orders seeded without their first cart line, spread evenly over the run. */
+static void choose_missing_lines(struct cfl_run *run)
+{
+	unsigned m = run->opt.missing_lines, n = run->opt.orders;
+	for (unsigned k = 0; k < m; k++)
+		run->orders[(unsigned)(((unsigned long)k * n + n / 2) / m)].missing_line = true;
+}
+
+/* Wait until every order is accounted for, the run times out or is interrupted; kills as planned. */
+static bool drive(struct cfl_run *run, struct cfl_bootstrap *boots, int64_t started)
+{
+	bool tty = isatty(2);
+	int64_t deadline = started + (int64_t)run->opt.timeout_s * 1000, last_progress = 0;
+	bool accounted = false;
+	while (!interrupted && cfl_now_ms() < deadline) {
+		if (!cfl_bootstrap_supervise(run, boots, 2))
+			break;
+		cfl_bootstrap_kill_due(boots, 2);
+		pthread_mutex_lock(&run->lock);
+		bool seeding_failed = run->seeding_finished && !run->seeding_ok;
+		accounted = run->seeding_finished && run->seeding_ok && cfl_all_accounted(run);
+		pthread_mutex_unlock(&run->lock);
+		if (accounted || seeding_failed)
+			break;
+		if (cfl_now_ms() - last_progress >= (tty ? 200 : 2000)) {
+			progress(run, tty, started);
+			last_progress = cfl_now_ms();
+		}
+		usleep(run->opt.kills ? 2000 : 20000);
+	}
+	progress(run, tty, started);
+	if (tty)
+		fputc('\n', stderr);
+	if (!accounted && run->seeding_ok)
+		fprintf(stderr, "cartflow-local: %s before every order was accounted for\n",
+			interrupted ? "interrupted" : "timed out");
+	return accounted;
+}
+
+/* The verdict, after the run: prints the accounting and a last line OK or FAILED. */
+static bool judge(struct cfl_run *run, const struct cfl_bootstrap *boots, bool seeded, bool accounted)
+{
+	bool reasons = cfl_read_failure_reasons(run);
+	bool balanced = cfl_reconcile(run, stdout);
+	unsigned crashes = boots[0].unexpected_exits + boots[1].unexpected_exits;
+	unsigned kills = boots[0].kills + boots[1].kills;
+	const char *why = !seeded		    ? "seeding failed"
+			  : !accounted		    ? "not every order was updated or dead-lettered in time"
+			  : !reasons		    ? "cannot read update-cart-status.log"
+			  : !balanced		    ? "the orders do not reconcile (see PROBLEM above)"
+			  : crashes		    ? "a bootstrap crashed"
+			  : kills < run->opt.kills ? "fewer SIGKILLs than asked for"
+						    : NULL;
+	if (why)
+		printf("FAILED: %s\n", why);
+	else if (run->orders_dead_lettered)
+		printf("OK: nothing lost: every order was updated or dead-lettered with a logged reason\n");
+	else
+		printf("OK: every cart line of every order is ORDERED\n");
+	return !why;
 }
 
 int main(int argc, char **argv)
@@ -226,9 +228,11 @@ int main(int argc, char **argv)
 		snprintf(run.orders[i].id, sizeof(run.orders[i].id), "order-%u", i);
 		snprintf(run.orders[i].user, sizeof(run.orders[i].user), "user-%ld", lrand48() % 100);
 	}
-	struct bootstrap boots[2] = { { .name = "process-cart-products" }, { .name = "update-cart-status" } };
+	if (run.orders)
+		choose_missing_lines(&run);
+	struct cfl_bootstrap boots[2] = { { .name = "process-cart-products" }, { .name = "update-cart-status" } };
+	cfl_bootstrap_plan_kills(&boots[0], &boots[1], run.opt.kills);
 	int rc = 1;
-	int64_t started = cfl_now_ms();
 	run.producer = boots[0].fn = cfl_function_start(boots[0].name);
 	run.consumer = boots[1].fn = cfl_function_start(boots[1].name);
 	if (!run.orders || !run.producer || !run.consumer) {
@@ -236,55 +240,32 @@ int main(int argc, char **argv)
 		goto out;
 	}
 	fprintf(stderr, "provisioning table %s, queue %s and its DLQ\n", run.opt.table, run.opt.queue);
-	if (!cfl_provision(&run) || !spawn(&run, &boots[0]) || !spawn(&run, &boots[1]))
+	if (!cfl_provision(&run) || !cfl_bootstrap_spawn(&run, &boots[0]) || !cfl_bootstrap_spawn(&run, &boots[1]))
 		goto out;
-	pthread_t stream_thread, sqs_thread;
+	pthread_t stream_thread, sqs_thread, dlq_thread, seed_thread;
 	pthread_create(&stream_thread, NULL, cfl_stream_mapping, &run);
 	pthread_create(&sqs_thread, NULL, cfl_sqs_mapping, &run);
+	pthread_create(&dlq_thread, NULL, cfl_dlq_watch, &run);
 	fprintf(stderr, "seeding %u orders of %u items (seed %lu)\n", run.opt.orders, run.opt.items, run.opt.seed);
-	started = cfl_now_ms();
-	bool seeded = cfl_seed(&run);
-	bool tty = isatty(2);
-	int64_t deadline = started + (int64_t)run.opt.timeout_s * 1000, last_progress = 0;
-	while (seeded && !interrupted && cfl_now_ms() < deadline) {
-		if (!supervise(&run, boots, 2))
-			break;
-		pthread_mutex_lock(&run.lock);
-		bool all_done = run.orders_done == run.opt.orders;
-		pthread_mutex_unlock(&run.lock);
-		if (all_done)
-			break;
-		if (cfl_now_ms() - last_progress >= (tty ? 200 : 2000)) {
-			progress(&run, tty, started);
-			last_progress = cfl_now_ms();
-		}
-		usleep(20000);
-	}
+	int64_t started = cfl_now_ms();
+	pthread_create(&seed_thread, NULL, cfl_seed_thread, &run);
+	bool accounted = drive(&run, boots, started);
 	int64_t elapsed = cfl_now_ms() - started;
-	progress(&run, tty, started);
-	if (tty)
-		fputc('\n', stderr);
 	run.stop = true;
+	pthread_join(seed_thread, NULL);
+	bool seeded = run.seeding_ok;
 	pthread_join(stream_thread, NULL);
 	pthread_join(sqs_thread, NULL);
-	unsigned long lines = 0;
-	long bad = cfl_verify(&run, &lines);
+	pthread_join(dlq_thread, NULL);
+	bool verified = cfl_verify(&run);
 	long dlq = cfl_dlq_depth(&run);
-	summary(&run, elapsed, dlq, lines, bad);
-	bool lost = run.orders_done != run.opt.orders;
-	rc = seeded && bad == 0 && !lost ? 0 : 1;
-	if (rc)
-		printf("FAILED: %s\n", !seeded ? "seeding failed" : bad ? "cart lines not ORDERED" : "orders not completed");
-	else
-		printf("OK: every cart line of every order is ORDERED\n");
+	summary(&run, boots, elapsed, dlq);
+	rc = verified && judge(&run, boots, seeded, accounted) ? 0 : 1;
+	if (!verified)
+		printf("FAILED: could not read the cart lines back\n");
 out:
 	run.stop = true;
-	for (size_t i = 0; i < 2; i++)
-		if (boots[i].pid > 0)
-			kill(boots[i].pid, SIGTERM);
-	for (size_t i = 0; i < 2; i++)
-		if (boots[i].pid > 0)
-			waitpid(boots[i].pid, NULL, 0);
+	cfl_bootstrap_stop_all(boots, 2);
 	cfl_function_stop(run.producer);
 	cfl_function_stop(run.consumer);
 	cf_aws_config_clean_up(&run.config);

@@ -86,12 +86,14 @@ static bool create_table(struct cfl_run *run, struct cfl_aws *aws)
 	return false;
 }
 
-static bool create_queue(struct cfl_aws *aws, const char *name, const char *redrive, char *url, size_t cap,
-			 char *arn, size_t arn_cap)
+static bool create_queue(struct cfl_aws *aws, const char *name, unsigned visibility_s, const char *redrive, char *url,
+			 size_t cap, char *arn, size_t arn_cap)
 {
 	struct json_object *req = json_object_new_object(), *attrs = json_object_new_object();
+	char visibility[16];
+	snprintf(visibility, sizeof(visibility), "%u", visibility_s);
 	json_object_object_add(req, "QueueName", json_object_new_string(name));
-	json_object_object_add(attrs, "VisibilityTimeout", json_object_new_string("2"));
+	json_object_object_add(attrs, "VisibilityTimeout", json_object_new_string(visibility));
 	if (redrive)
 		json_object_object_add(attrs, "RedrivePolicy", json_object_new_string(redrive));
 	json_object_object_add(req, "Attributes", attrs);
@@ -124,10 +126,10 @@ bool cfl_provision(struct cfl_run *run)
 	char dlq_name[256], dlq_arn[512], redrive[700];
 	snprintf(dlq_name, sizeof(dlq_name), "%s-dlq", run->opt.queue);
 	bool ok = create_table(run, &aws) &&
-		  create_queue(&aws, dlq_name, NULL, run->dlq_url, sizeof(run->dlq_url), dlq_arn, sizeof(dlq_arn));
+		  create_queue(&aws, dlq_name, run->opt.visibility_timeout_s, NULL, run->dlq_url, sizeof(run->dlq_url), dlq_arn, sizeof(dlq_arn));
 	if (ok) {
 		snprintf(redrive, sizeof(redrive), "{\"deadLetterTargetArn\":\"%s\",\"maxReceiveCount\":\"5\"}", dlq_arn);
-		ok = create_queue(&aws, run->opt.queue, redrive, run->queue_url, sizeof(run->queue_url), run->queue_arn,
+		ok = create_queue(&aws, run->opt.queue, run->opt.visibility_timeout_s, redrive, run->queue_url, sizeof(run->queue_url), run->queue_arn,
 				  sizeof(run->queue_arn));
 	}
 	cfl_aws_close(&aws);
@@ -171,12 +173,20 @@ static void product_id(char *buf, size_t cap, unsigned order, unsigned item)
 	snprintf(buf, cap, "product-%u-%u", order, item);
 }
 
-static struct json_object *cart_line(const struct cfl_order *o, unsigned order, unsigned item)
+static void line_key(const struct cfl_run *run, unsigned order, unsigned item, char *pk, char *sk, size_t cap)
 {
+	char pid[48];
+	product_id(pid, sizeof(pid), order, item);
+	snprintf(pk, cap, "USER#%s", run->orders[order].user);
+	snprintf(sk, cap, "PRODUCT#%s", pid);
+}
+
+static struct json_object *cart_line(const struct cfl_run *run, unsigned order, unsigned item)
+{
+	const struct cfl_order *o = &run->orders[order];
 	char pk[64], sk[64], pid[48];
 	product_id(pid, sizeof(pid), order, item);
-	snprintf(pk, sizeof(pk), "USER#%s", o->user);
-	snprintf(sk, sizeof(sk), "PRODUCT#%s", pid);
+	line_key(run, order, item, pk, sk, sizeof(pk));
 	struct json_object *it = json_object_new_object();
 	json_object_object_add(it, "PK", cfl_s(pk));
 	json_object_object_add(it, "SK", cfl_s(sk));
@@ -232,8 +242,8 @@ bool cfl_seed(struct cfl_run *run)
 	bool ok = true;
 	struct json_object *puts = json_object_new_array();
 	for (unsigned o = 0; o < run->opt.orders && ok; o++) {
-		for (unsigned i = 0; i < run->opt.items && ok; i++) {
-			json_object_array_add(puts, put_request(cart_line(&run->orders[o], o, i)));
+		for (unsigned i = run->orders[o].missing_line ? 1 : 0; i < run->opt.items && ok; i++) {
+			json_object_array_add(puts, put_request(cart_line(run, o, i)));
 			if (json_object_array_length(puts) == 25) {
 				ok = batch_write(run, &aws, puts);
 				puts = json_object_new_array();
@@ -260,42 +270,107 @@ bool cfl_seed(struct cfl_run *run)
 	return ok;
 }
 
-long cfl_verify(struct cfl_run *run, unsigned long *lines_checked)
+/* Which order and item a returned cart line is, from its key; false if it is none of ours. */
+static bool line_of(const struct cfl_run *run, struct json_object *item, unsigned *order, unsigned *line)
+{
+	struct json_object *sk_attr;
+	const char *sk = json_object_object_get_ex(item, "SK", &sk_attr) ? cfl_get_string(sk_attr, "S") : NULL;
+	unsigned o, i;
+	int used = 0;
+	if (!sk || sscanf(sk, "PRODUCT#product-%u-%u%n", &o, &i, &used) != 2 || sk[used] || o >= run->opt.orders ||
+	    i >= run->opt.items)
+		return false;
+	*order = o;
+	*line = i;
+	return true;
+}
+
+/* BatchGetItem `keys` (taken), consistently, until nothing is left unprocessed; counts what it finds. */
+static bool read_lines(struct cfl_run *run, struct cfl_aws *aws, struct json_object *keys)
+{
+	struct json_object *items = json_object_new_object(), *spec = json_object_new_object();
+	json_object_object_add(spec, "Keys", keys);
+	json_object_object_add(spec, "ConsistentRead", json_object_new_boolean(1));
+	json_object_object_add(items, run->opt.table, spec);
+	for (int attempt = 0; attempt < 20; attempt++) {
+		struct json_object *req = json_object_new_object();
+		json_object_object_add(req, "RequestItems", items);
+		struct json_object *ans = cfl_call(aws, CF_AWS_DYNAMODB, "DynamoDB_20120810.BatchGetItem", req, NULL, 0);
+		struct json_object *responses, *found, *left;
+		if (!ans)
+			return false;
+		if (json_object_object_get_ex(ans, "Responses", &responses) &&
+		    json_object_object_get_ex(responses, run->opt.table, &found)) {
+			for (size_t k = 0; k < json_object_array_length(found); k++) {
+				struct json_object *item = json_object_array_get_idx(found, k), *status;
+				unsigned o, i;
+				if (!line_of(run, item, &o, &i))
+					continue;
+				if (i == 0)
+					run->orders[o].first_line_created = true;
+				const char *s = json_object_object_get_ex(item, "cartProductStatus", &status)
+							? cfl_get_string(status, "S")
+							: NULL;
+				if (s && !strcmp(s, "ORDERED"))
+					run->orders[o].lines_ordered++;
+			}
+		}
+		if (!json_object_object_get_ex(ans, "UnprocessedKeys", &left) || json_object_object_length(left) == 0) {
+			json_object_put(ans);
+			return true;
+		}
+		items = json_object_get(left);
+		json_object_put(ans);
+		usleep(50000);
+	}
+	json_object_put(items);
+	return false;
+}
+
+bool cfl_verify(struct cfl_run *run)
 {
 	struct cfl_aws aws;
 	if (!cfl_aws_open(&aws, &run->config))
-		return -1;
-	long bad = 0;
-	*lines_checked = 0;
+		return false;
 	for (unsigned o = 0; o < run->opt.orders; o++) {
-		for (unsigned i = 0; i < run->opt.items; i++) {
-			char pk[64], sk[64], pid[48];
-			product_id(pid, sizeof(pid), o, i);
-			snprintf(pk, sizeof(pk), "USER#%s", run->orders[o].user);
-			snprintf(sk, sizeof(sk), "PRODUCT#%s", pid);
-			struct json_object *req = json_object_new_object(), *key = json_object_new_object();
+		run->orders[o].lines_ordered = 0;
+		run->orders[o].first_line_created = false;
+	}
+	bool ok = true;
+	struct json_object *keys = json_object_new_array();
+	for (unsigned o = 0; o < run->opt.orders && ok; o++) {
+		for (unsigned i = 0; i < run->opt.items && ok; i++) {
+			char pk[64], sk[64];
+			line_key(run, o, i, pk, sk, sizeof(pk));
+			struct json_object *key = json_object_new_object();
 			json_object_object_add(key, "PK", cfl_s(pk));
 			json_object_object_add(key, "SK", cfl_s(sk));
-			json_object_object_add(req, "TableName", json_object_new_string(run->opt.table));
-			json_object_object_add(req, "Key", key);
-			json_object_object_add(req, "ConsistentRead", json_object_new_boolean(1));
-			struct json_object *ans = cfl_call(&aws, CF_AWS_DYNAMODB, "DynamoDB_20120810.GetItem", req, NULL, 0);
-			struct json_object *item, *status;
-			const char *s = ans && json_object_object_get_ex(ans, "Item", &item) &&
-						json_object_object_get_ex(item, "cartProductStatus", &status)
-					? cfl_get_string(status, "S")
-					: NULL;
-			if (!s || strcmp(s, "ORDERED")) {
-				if (bad < 5)
-					fprintf(stderr, "cart line %s %s is %s\n", pk, sk, s ? s : "missing");
-				bad++;
+			json_object_array_add(keys, key);
+			if (json_object_array_length(keys) == 100) { /* BatchGetItem's limit */
+				ok = read_lines(run, &aws, keys);
+				keys = json_object_new_array();
 			}
-			(*lines_checked)++;
-			json_object_put(ans);
 		}
 	}
+	if (ok && json_object_array_length(keys))
+		ok = read_lines(run, &aws, keys);
+	else
+		json_object_put(keys);
 	cfl_aws_close(&aws);
-	return bad;
+	if (!ok)
+		fprintf(stderr, "cartflow-local: could not read the cart lines back\n");
+	return ok;
+}
+
+void *cfl_seed_thread(void *arg)
+{
+	struct cfl_run *run = arg;
+	bool ok = cfl_seed(run);
+	pthread_mutex_lock(&run->lock);
+	run->seeding_ok = ok;
+	run->seeding_finished = true;
+	pthread_mutex_unlock(&run->lock);
+	return NULL;
 }
 
 long cfl_dlq_depth(struct cfl_run *run)
@@ -305,11 +380,14 @@ long cfl_dlq_depth(struct cfl_run *run)
 		return -1;
 	struct json_object *req = json_object_new_object(), *names = json_object_new_array();
 	json_object_array_add(names, json_object_new_string("ApproximateNumberOfMessages"));
+	json_object_array_add(names, json_object_new_string("ApproximateNumberOfMessagesNotVisible"));
 	json_object_object_add(req, "QueueUrl", json_object_new_string(run->dlq_url));
 	json_object_object_add(req, "AttributeNames", names);
 	struct json_object *ans = cfl_call(&aws, CF_AWS_SQS, "AmazonSQS.GetQueueAttributes", req, NULL, 0), *a;
-	const char *n = ans && json_object_object_get_ex(ans, "Attributes", &a) ? cfl_get_string(a, "ApproximateNumberOfMessages") : NULL;
-	long depth = n ? atol(n) : -1;
+	bool got = ans && json_object_object_get_ex(ans, "Attributes", &a);
+	const char *visible = got ? cfl_get_string(a, "ApproximateNumberOfMessages") : NULL;
+	const char *in_flight = got ? cfl_get_string(a, "ApproximateNumberOfMessagesNotVisible") : NULL;
+	long depth = visible ? atol(visible) + (in_flight ? atol(in_flight) : 0) : -1;
 	json_object_put(ans);
 	cfl_aws_close(&aws);
 	return depth;

@@ -19,6 +19,7 @@ struct cfl_function {
 	pthread_cond_t changed;
 	enum state state;
 	unsigned long sequence;
+	int64_t deadline_ms;     /* of the queued or running invocation */
 	char request_id[64];
 	char *event;
 	size_t event_len;
@@ -63,7 +64,7 @@ static enum MHD_Result serve_next(struct cfl_function *fn, struct MHD_Connection
 	fn->state = RUNNING;
 	struct MHD_Response *r = MHD_create_response_from_buffer(fn->event_len, fn->event, MHD_RESPMEM_MUST_COPY);
 	char deadline[32], arn[160];
-	snprintf(deadline, sizeof(deadline), "%lld", (long long)(now_ms() + 300000));
+	snprintf(deadline, sizeof(deadline), "%lld", (long long)fn->deadline_ms);
 	snprintf(arn, sizeof(arn), "arn:aws:lambda:us-east-1:000000000000:function:%s", fn->name);
 	MHD_add_response_header(r, "Lambda-Runtime-Aws-Request-Id", fn->request_id);
 	MHD_add_response_header(r, "Lambda-Runtime-Deadline-Ms", deadline);
@@ -204,6 +205,7 @@ bool cfl_function_invoke(struct cfl_function *fn, const char *event, size_t len,
 	fn->event = copy;
 	fn->event_len = len;
 	snprintf(fn->request_id, sizeof(fn->request_id), "%s-%08lu", fn->name, ++fn->sequence);
+	fn->deadline_ms = now_ms() + timeout_ms;
 	memset(&fn->result, 0, sizeof(fn->result));
 	fn->state = QUEUED;
 	pthread_cond_broadcast(&fn->changed);
@@ -227,6 +229,14 @@ bool cfl_function_invoke(struct cfl_function *fn, const char *event, size_t len,
 	fn->state = IDLE;
 	pthread_mutex_unlock(&fn->lock);
 	return done;
+}
+
+unsigned long cfl_function_running(struct cfl_function *fn)
+{
+	pthread_mutex_lock(&fn->lock);
+	unsigned long seq = fn->state == RUNNING ? fn->sequence : 0;
+	pthread_mutex_unlock(&fn->lock);
+	return seq;
 }
 
 void cfl_function_process_exited(struct cfl_function *fn)

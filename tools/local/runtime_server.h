@@ -23,11 +23,15 @@ struct cfl_function *cfl_function_start(const char *name);
 const char *cfl_function_api(const struct cfl_function *fn);
 
 /*
- * Hand `event` (copied) to the bootstrap and wait for its answer, at most `timeout_ms`.
+ * Hand `event` (copied) to the bootstrap and wait for its answer, at most `timeout_ms` (the function's
+ * timeout: Lambda-Runtime-Deadline-Ms is now + timeout_ms).
  * Returns false on timeout, or when the process died mid-invocation (result->error_type says which).
  */
 bool cfl_function_invoke(struct cfl_function *fn, const char *event, size_t len, int64_t timeout_ms,
 			 struct cfl_invoke_result *result);
+
+/* The number (1, 2, ...) of the invocation the bootstrap is running now, or 0 when none is. */
+unsigned long cfl_function_running(struct cfl_function *fn);
 
 /* Tell the server the bootstrap process ended: a running invocation fails with Runtime.ExitError. */
 void cfl_function_process_exited(struct cfl_function *fn);

@@ -3,8 +3,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include <cartflow/order.h>
-
+#include "accounting.h"
 #include "aws_json.h"
 #include "local.h"
 
@@ -38,16 +37,12 @@ static bool reported(struct json_object *failures, const char *id)
 	return false;
 }
 
-static void mark_done(struct cfl_run *run, const char *body)
+/* Under run->lock: a message of an order was received; `succeeded` when its updates all went through. */
+static void account(struct cfl_run *run, const char *body, bool succeeded)
 {
-	struct cf_order *order;
-	if (cf_order_parse(body, strlen(body), &order, NULL))
-		return;
 	char id[64];
-	snprintf(id, sizeof(id), "%.*s", (int)(order->order_id.len < 63 ? order->order_id.len : 63), order->order_id.ptr);
-	cf_order_destroy(order);
-	long i = cfl_order_index(run, id);
-	if (i >= 0 && !run->orders[i].done_ms) {
+	long i = cfl_body_order_id(body, id, sizeof(id)) ? cfl_mark_forwarded(run, id) : -1;
+	if (succeeded && i >= 0 && !run->orders[i].done_ms) {
 		run->orders[i].done_ms = cfl_now_ms();
 		run->orders_done++;
 	}
@@ -75,7 +70,7 @@ static void deliver(struct cfl_run *run, struct cfl_aws *aws, struct json_object
 	size_t len;
 	const char *text = json_object_to_json_string_length(event, JSON_C_TO_STRING_PLAIN, &len);
 	struct cfl_invoke_result res;
-	bool answered = cfl_function_invoke(run->consumer, text, len, 60000, &res);
+	bool answered = cfl_function_invoke(run->consumer, text, len, (int64_t)run->opt.function_timeout_s * 1000, &res);
 	json_object_put(event);
 	struct json_object *doc = answered && res.ok ? json_tokener_parse(res.body) : NULL, *failures = NULL;
 	if (doc)
@@ -86,14 +81,17 @@ static void deliver(struct cfl_run *run, struct cfl_aws *aws, struct json_object
 	run->messages_received += json_object_array_length(messages);
 	if (!doc)
 		run->invocation_errors++;
-	for (size_t i = 0; doc && i < json_object_array_length(messages); i++) {
+	for (size_t i = 0; i < json_object_array_length(messages); i++) {
 		struct json_object *m = json_object_array_get_idx(messages, i);
-		if (reported(failures, cfl_get_string(m, "MessageId"))) {
+		bool ok = doc && !reported(failures, cfl_get_string(m, "MessageId"));
+		account(run, cfl_string_or_empty(m, "Body"), ok);
+		if (!doc)
+			continue;
+		if (!ok) {
 			run->messages_failed++;
 			continue;
 		}
 		run->messages_succeeded++;
-		mark_done(run, cfl_string_or_empty(m, "Body"));
 		struct json_object *e = json_object_new_object();
 		char id[32];
 		snprintf(id, sizeof(id), "d%zu", i);

@@ -52,7 +52,7 @@ static long invoke_once(struct cfl_run *run, struct json_object *batch, size_t f
 	size_t len;
 	const char *text = json_object_to_json_string_length(event, JSON_C_TO_STRING_PLAIN, &len);
 	struct cfl_invoke_result res;
-	bool answered = cfl_function_invoke(run->producer, text, len, 60000, &res);
+	bool answered = cfl_function_invoke(run->producer, text, len, (int64_t)run->opt.function_timeout_s * 1000, &res);
 	json_object_put(event);
 	pthread_mutex_lock(&run->lock);
 	run->stream_invocations++;
@@ -75,6 +75,38 @@ static long invoke_once(struct cfl_run *run, struct json_object *batch, size_t f
 	return retry_from;
 }
 
+/*
+ * Records [from, end) of `batch` go to the on-failure destination: one line each in
+ * <log-dir>/stream-on-failure.jsonl (SequenceNumber, order id, why), and their orders are marked.
+ */
+static void send_to_on_failure(struct cfl_run *run, struct json_object *batch, size_t from, unsigned retries)
+{
+	char path[1024];
+	snprintf(path, sizeof(path), "%s/stream-on-failure.jsonl", run->opt.log_dir);
+	FILE *out = fopen(path, "a");
+	pthread_mutex_lock(&run->lock);
+	for (size_t i = from; i < json_object_array_length(batch); i++) {
+		struct json_object *r = json_object_array_get_idx(batch, i), *d, *img, *oid;
+		const char *order = json_object_object_get_ex(r, "dynamodb", &d) &&
+					    json_object_object_get_ex(d, "NewImage", &img) &&
+					    json_object_object_get_ex(img, "order_id", &oid)
+				    ? cfl_get_string(oid, "S")
+				    : NULL;
+		long k = cfl_order_index(run, order);
+		if (k >= 0 && !run->orders[k].on_failure) {
+			run->orders[k].on_failure = true;
+			run->orders_on_failure++;
+		}
+		run->stream_records_abandoned++;
+		if (out)
+			fprintf(out, "{\"sequenceNumber\":\"%s\",\"orderId\":\"%s\",\"reason\":\"retries exhausted (%u)\"}\n",
+				sequence_of(r) ? sequence_of(r) : "", k >= 0 ? order : "", retries);
+	}
+	pthread_mutex_unlock(&run->lock);
+	if (out)
+		fclose(out);
+}
+
 /* Deliver `batch` as Lambda does with ReportBatchItemFailures: retry from the lowest failure. */
 static void deliver(struct cfl_run *run, struct json_object *batch)
 {
@@ -84,9 +116,7 @@ static void deliver(struct cfl_run *run, struct json_object *batch)
 		if (again < 0)
 			return;
 		if (attempt >= run->opt.stream_retries) {
-			pthread_mutex_lock(&run->lock);
-			run->stream_records_abandoned += json_object_array_length(batch) - (size_t)again;
-			pthread_mutex_unlock(&run->lock);
+			send_to_on_failure(run, batch, (size_t)again, attempt);
 			fprintf(stderr, "stream: giving up on %zu records after %u retries (on-failure destination)\n",
 				json_object_array_length(batch) - (size_t)again, attempt);
 			return;

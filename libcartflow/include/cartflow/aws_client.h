@@ -46,7 +46,16 @@ struct cf_aws_client_options {
 	const struct cf_clock *clock;       /* borrowed; NULL = real clock */
 	struct cf_retry_policy retry;
 	int64_t safety_margin_ms;           /* kept back from every deadline; 0 = 500 ms */
+	/*
+	 * Bound on one attempt (one HTTP exchange), so that a request that hangs is abandoned and
+	 * retried instead of using up the whole deadline; 0 = CF_AWS_DEFAULT_ATTEMPT_TIMEOUT_MS.
+	 * An attempt never runs past the deadline either.
+	 */
+	int64_t attempt_timeout_ms;
 };
+
+/* Default bound on one attempt: far above DynamoDB's and SQS's normal latency (milliseconds). */
+#define CF_AWS_DEFAULT_ATTEMPT_TIMEOUT_MS 3000
 
 struct cf_aws_client;
 

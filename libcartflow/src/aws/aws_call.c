@@ -5,8 +5,6 @@
 #include "alloc_internal.h"
 #include "aws_internal.h"
 
-enum { DEFAULT_TIMEOUT_MS = 30000 };
-
 /* Per-call scratch arrays, one entry per request of the call. */
 struct call_state {
 	size_t *pending;                 /* indices still to send */
@@ -151,7 +149,9 @@ static void attempt_round(struct cf_aws_client *c, struct call_state *s, enum cf
 	if (c->trace_id)
 		base[base_count++] = (struct cf_http_header){ "X-Amzn-Trace-Id", c->trace_id };
 	int64_t now = cf_clock_now_ms(c->clock);
-	int64_t timeout = deadline ? deadline - now : DEFAULT_TIMEOUT_MS;
+	int64_t timeout = c->attempt_timeout_ms;
+	if (deadline && deadline - now < timeout)
+		timeout = deadline - now;
 	size_t ready = 0;
 	for (size_t k = 0; k < s->pending_count; k++) {
 		size_t i = s->pending[k];

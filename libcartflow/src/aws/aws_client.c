@@ -38,6 +38,7 @@ CF_API enum cf_status cf_aws_client_new(const struct cf_aws_client_options *opt,
 	c->retry = opt->retry;
 	fill_retry_defaults(&c->retry);
 	c->safety_margin_ms = opt->safety_margin_ms ? opt->safety_margin_ms : 500;
+	c->attempt_timeout_ms = opt->attempt_timeout_ms > 0 ? opt->attempt_timeout_ms : CF_AWS_DEFAULT_ATTEMPT_TIMEOUT_MS;
 	c->tokens = c->retry.quota_capacity;
 	*out = c;
 	return CF_OK;

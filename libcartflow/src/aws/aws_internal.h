@@ -11,6 +11,7 @@ struct cf_aws_client {
 	const struct cf_clock *clock;
 	struct cf_retry_policy retry;
 	int64_t safety_margin_ms;
+	int64_t attempt_timeout_ms;
 	unsigned tokens;
 	char *trace_id;
 	struct cf_sigv4_key_cache key_cache;

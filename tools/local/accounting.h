@@ -1,0 +1,34 @@
+/* cartflow-local: where every order ended up, and whether that adds up. */
+#ifndef CFL_ACCOUNTING_H
+#define CFL_ACCOUNTING_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdio.h>
+
+struct cfl_run;
+
+/* The order_id of an SQS message body (bare NewImage or whole record) into `id`; false if unreadable. */
+bool cfl_body_order_id(const char *body, char *id, size_t cap);
+
+/* Under run->lock: order `id` reached the queue (received or dead-lettered). Returns its index or -1. */
+long cfl_mark_forwarded(struct cfl_run *run, const char *id);
+
+/* Under run->lock: whether every order is done, dead-lettered or at the stream's on-failure destination. */
+bool cfl_all_accounted(const struct cfl_run *run);
+
+/*
+ * Marks orders[].reason_logged from <log-dir>/update-cart-status.log: every line of a failed message
+ * ("message failed ...", text or JSON format) that names the order. False when the log cannot be read.
+ */
+bool cfl_read_failure_reasons(struct cfl_run *run);
+
+/*
+ * After cfl_verify and cfl_read_failure_reasons: prints the accounting to `out` and returns whether it
+ * holds: every order written was forwarded or sent to the stream's on-failure destination; every
+ * forwarded order was updated (all its cart lines ORDERED) or dead-lettered with a logged reason; every
+ * order seeded with a missing cart line was dead-lettered and that line was not created.
+ */
+bool cfl_reconcile(const struct cfl_run *run, FILE *out);
+
+#endif
