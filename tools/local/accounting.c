@@ -60,10 +60,8 @@ static long order_named(const struct cfl_run *run, const char *line, const char 
 	return cfl_order_index(run, id);
 }
 
-bool cfl_read_failure_reasons(struct cfl_run *run)
+static bool read_reasons_from(struct cfl_run *run, const char *path)
 {
-	char path[1024];
-	snprintf(path, sizeof(path), "%s/update-cart-status.log", run->opt.log_dir);
 	FILE *in = fopen(path, "r");
 	if (!in)
 		return false;
@@ -78,6 +76,20 @@ bool cfl_read_failure_reasons(struct cfl_run *run)
 	}
 	free(line);
 	fclose(in);
+	return true;
+}
+
+bool cfl_read_failure_reasons(struct cfl_run *run)
+{
+	char path[1024];
+	snprintf(path, sizeof(path), "%s/update-cart-status.log", run->opt.log_dir);
+	if (!read_reasons_from(run, path))
+		return false;
+	for (unsigned k = 1; k < run->opt.sqs_concurrency; k++) {
+		snprintf(path, sizeof(path), "%s/update-cart-status-%u.log", run->opt.log_dir, k);
+		if (!read_reasons_from(run, path))
+			return false;
+	}
 	return true;
 }
 

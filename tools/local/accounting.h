@@ -18,7 +18,8 @@ long cfl_mark_forwarded(struct cfl_run *run, const char *id);
 bool cfl_all_accounted(const struct cfl_run *run);
 
 /*
- * Marks orders[].reason_logged from <log-dir>/update-cart-status.log: every line of a failed message
+ * Marks orders[].reason_logged from <log-dir>/update-cart-status.log (and update-cart-status-<k>.log
+ * of the other instances): every line of a failed message
  * ("message failed ...", text or JSON format) that names the order. False when the log cannot be read.
  */
 bool cfl_read_failure_reasons(struct cfl_run *run);

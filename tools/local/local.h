@@ -18,6 +18,7 @@ struct cfl_options {
 	unsigned timeout_s;
 	unsigned stream_batch;   /* records per process-cart-products invocation */
 	unsigned sqs_batch;      /* messages per update-cart-status invocation */
+	unsigned sqs_concurrency; /* update-cart-status instances, each with its own poller (Lambda scales out) */
 	unsigned stream_retries; /* MaximumRetryAttempts of the stream mapping */
 	unsigned function_timeout_s;   /* each function's timeout (Lambda-Runtime-Deadline-Ms) */
 	unsigned visibility_timeout_s; /* the queue's VisibilityTimeout: how long a failed message waits */
@@ -49,7 +50,6 @@ struct cfl_run {
 	struct cfl_options opt;
 	struct cf_aws_config config;
 	struct cfl_function *producer;   /* process-cart-products */
-	struct cfl_function *consumer;   /* update-cart-status */
 	char stream_arn[512];
 	char queue_url[512];
 	char queue_arn[512];
@@ -97,9 +97,15 @@ long cfl_dlq_depth(struct cfl_run *run);
  */
 void *cfl_dlq_watch(void *run);
 
-/* Event source mappings; each runs until run->stop. */
+/* One poller of the SQS event source mapping and the update-cart-status instance it invokes. */
+struct cfl_sqs_poller {
+	struct cfl_run *run;
+	struct cfl_function *consumer;
+};
+
+/* Event source mappings; each runs until run->stop. The SQS one takes a struct cfl_sqs_poller. */
 void *cfl_stream_mapping(void *run);
-void *cfl_sqs_mapping(void *run);
+void *cfl_sqs_mapping(void *poller);
 
 int64_t cfl_now_ms(void);
 

@@ -18,6 +18,9 @@
 #include "local.h"
 #include "supervisor.h"
 
+/* The most update-cart-status instances --sqs-concurrency may ask for. */
+#define CFL_MAX_CONSUMERS 8
+
 #ifndef CFL_DEFAULT_BIN_DIR
 #define CFL_DEFAULT_BIN_DIR "build/shims"
 #endif
@@ -31,17 +34,18 @@ static void usage(void)
 		"usage: cartflow-local [--orders N] [--items N] [--seed N] [--timeout SECONDS] [--bin-dir DIR]\n"
 		"                      [--log-dir DIR] [--stream-batch N] [--sqs-batch N] [--function-timeout SECONDS]\n"
 		"                      [--visibility-timeout SECONDS] [--function-endpoint URL] [--kill N]\n"
-		"                      [--missing-lines N]\n"
+		"                      [--missing-lines N] [--sqs-concurrency N]\n"
 		"Needs AWS_ENDPOINT_URL (the local peers), AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY, AWS_REGION.\n"
 		"--function-endpoint: the AWS endpoint the bootstraps use (e.g. a fault-injecting proxy); default\n"
 		"  AWS_ENDPOINT_URL. --kill N: SIGKILL a bootstrap in the middle of an invocation N times.\n"
-		"--missing-lines N: N orders are seeded without their first cart line; they must end in the DLQ.\n");
+		"--missing-lines N: N orders are seeded without their first cart line; they must end in the DLQ.\n"
+		"--sqs-concurrency N (1-8): update-cart-status instances, each with its own SQS poller.\n");
 }
 
 static bool parse_options(int argc, char **argv, struct cfl_options *o)
 {
 	*o = (struct cfl_options){ .orders = 200, .items = 3, .seed = 1, .timeout_s = 300, .stream_batch = 100,
-				   .sqs_batch = 5, .stream_retries = 5, .function_timeout_s = 30, .visibility_timeout_s = 10,
+				   .sqs_batch = 5, .sqs_concurrency = 1, .stream_retries = 5, .function_timeout_s = 30, .visibility_timeout_s = 10,
 				   .bin_dir = CFL_DEFAULT_BIN_DIR, .log_dir = ".",
 				   .table = "cartflow-orders", .queue = "update-cart-product" };
 	static const struct option longs[] = {
@@ -51,7 +55,7 @@ static bool parse_options(int argc, char **argv, struct cfl_options *o)
 		{ "stream-batch", required_argument, 0, 'S' }, { "sqs-batch", required_argument, 0, 'Q' },
 		{ "function-timeout", required_argument, 0, 'T' }, { "visibility-timeout", required_argument, 0, 'V' },
 		{ "function-endpoint", required_argument, 0, 'e' }, { "kill", required_argument, 0, 'k' },
-		{ "missing-lines", required_argument, 0, 'm' },
+		{ "missing-lines", required_argument, 0, 'm' }, { "sqs-concurrency", required_argument, 0, 'C' },
 		{ "help", no_argument, 0, 'h' },               { 0, 0, 0, 0 },
 	};
 	int c, which = 0;
@@ -66,6 +70,7 @@ static bool parse_options(int argc, char **argv, struct cfl_options *o)
 		case 't': o->timeout_s = (unsigned)v; break;
 		case 'S': o->stream_batch = (unsigned)(v > 1000 ? 1000 : v); break;
 		case 'Q': o->sqs_batch = (unsigned)(v > 10 ? 10 : v); break;
+		case 'C': o->sqs_concurrency = (unsigned)(v > CFL_MAX_CONSUMERS ? CFL_MAX_CONSUMERS : v); break;
 		case 'T': o->function_timeout_s = (unsigned)(v > 900 ? 900 : v); break;
 		case 'V': o->visibility_timeout_s = (unsigned)(v > 43200 ? 43200 : v); break;
 		case 'k': o->kills = (unsigned)v; number_ok = optarg && end && !*end; break;
@@ -109,7 +114,20 @@ static void progress(struct cfl_run *run, bool tty, int64_t started)
 	pthread_mutex_unlock(&run->lock);
 }
 
-static void summary(struct cfl_run *run, const struct cfl_bootstrap *boots, int64_t elapsed_ms, long dlq)
+/* Restarts, kills and crashes of bootstraps [from, to), summed. */
+static void tally(const struct cfl_bootstrap *boots, size_t from, size_t to, unsigned *restarts, unsigned *kills,
+		  unsigned *crashes)
+{
+	*restarts = *kills = 0;
+	for (size_t i = from; i < to; i++) {
+		*restarts += boots[i].starts ? boots[i].starts - 1 : 0;
+		*kills += boots[i].kills;
+		*crashes += boots[i].unexpected_exits;
+	}
+}
+
+static void summary(struct cfl_run *run, const struct cfl_bootstrap *boots, size_t n_boots, int64_t elapsed_ms,
+		    long dlq)
 {
 	int64_t *lat = calloc(run->opt.orders ? run->opt.orders : 1, sizeof(*lat));
 	size_t n = 0;
@@ -133,10 +151,11 @@ static void summary(struct cfl_run *run, const struct cfl_bootstrap *boots, int6
 	       run->messages_failed, run->sqs_invocations);
 	printf("  invocation errors         %lu\n", run->invocation_errors);
 	printf("  stream records abandoned  %lu\n", run->stream_records_abandoned);
-	printf("  bootstrap restarts        %s %u (%u killed), %s %u (%u killed); crashes %u\n", boots[0].name,
-	       boots[0].starts ? boots[0].starts - 1 : 0, boots[0].kills, boots[1].name,
-	       boots[1].starts ? boots[1].starts - 1 : 0, boots[1].kills,
-	       boots[0].unexpected_exits + boots[1].unexpected_exits);
+	unsigned p_restarts, p_kills, c_restarts, c_kills, crashes = 0;
+	tally(boots, 0, 1, &p_restarts, &p_kills, &crashes);
+	tally(boots, 1, n_boots, &c_restarts, &c_kills, &crashes);
+	printf("  bootstrap restarts        %s %u (%u killed), %s x%zu %u (%u killed); crashes %u\n", boots[0].name,
+	       p_restarts, p_kills, boots[1].name, n_boots - 1, c_restarts, c_kills, crashes);
 	printf("  cart lines checked        %lu, ORDERED %lu, not ORDERED %lu\n", lines, ordered, lines - ordered);
 	printf("  DLQ depth                 %ld\n", dlq);
 	printf("  orders completed          %lu/%u\n", run->orders_done, run->opt.orders);
@@ -155,15 +174,15 @@ static void choose_missing_lines(struct cfl_run *run)
 }
 
 /* Wait until every order is accounted for, the run times out or is interrupted; kills as planned. */
-static bool drive(struct cfl_run *run, struct cfl_bootstrap *boots, int64_t started)
+static bool drive(struct cfl_run *run, struct cfl_bootstrap *boots, size_t n_boots, int64_t started)
 {
 	bool tty = isatty(2);
 	int64_t deadline = started + (int64_t)run->opt.timeout_s * 1000, last_progress = 0;
 	bool accounted = false;
 	while (!interrupted && cfl_now_ms() < deadline) {
-		if (!cfl_bootstrap_supervise(run, boots, 2))
+		if (!cfl_bootstrap_supervise(run, boots, n_boots))
 			break;
-		cfl_bootstrap_kill_due(boots, 2);
+		cfl_bootstrap_kill_due(boots, n_boots);
 		pthread_mutex_lock(&run->lock);
 		bool seeding_failed = run->seeding_finished && !run->seeding_ok;
 		accounted = run->seeding_finished && run->seeding_ok && cfl_all_accounted(run);
@@ -186,12 +205,13 @@ static bool drive(struct cfl_run *run, struct cfl_bootstrap *boots, int64_t star
 }
 
 /* The verdict, after the run: prints the accounting and a last line OK or FAILED. */
-static bool judge(struct cfl_run *run, const struct cfl_bootstrap *boots, bool seeded, bool accounted)
+static bool judge(struct cfl_run *run, const struct cfl_bootstrap *boots, size_t n_boots, bool seeded,
+		  bool accounted)
 {
 	bool reasons = cfl_read_failure_reasons(run);
 	bool balanced = cfl_reconcile(run, stdout);
-	unsigned crashes = boots[0].unexpected_exits + boots[1].unexpected_exits;
-	unsigned kills = boots[0].kills + boots[1].kills;
+	unsigned restarts, kills, crashes = 0;
+	tally(boots, 0, n_boots, &restarts, &kills, &crashes);
 	const char *why = !seeded		    ? "seeding failed"
 			  : !accounted		    ? "not every order was updated or dead-lettered in time"
 			  : !reasons		    ? "cannot read update-cart-status.log"
@@ -230,44 +250,57 @@ int main(int argc, char **argv)
 	}
 	if (run.orders)
 		choose_missing_lines(&run);
-	struct cfl_bootstrap boots[2] = { { .name = "process-cart-products" }, { .name = "update-cart-status" } };
+	struct cfl_bootstrap boots[1 + CFL_MAX_CONSUMERS] = { { .name = "process-cart-products" } };
+	struct cfl_sqs_poller pollers[CFL_MAX_CONSUMERS];
+	size_t n_boots = 1 + run.opt.sqs_concurrency;
+	for (unsigned k = 0; k < run.opt.sqs_concurrency; k++)
+		boots[1 + k] = (struct cfl_bootstrap){ .name = "update-cart-status", .instance = k };
 	cfl_bootstrap_plan_kills(&boots[0], &boots[1], run.opt.kills);
 	int rc = 1;
-	run.producer = boots[0].fn = cfl_function_start(boots[0].name);
-	run.consumer = boots[1].fn = cfl_function_start(boots[1].name);
-	if (!run.orders || !run.producer || !run.consumer) {
+	bool servers = run.orders != NULL;
+	for (size_t i = 0; servers && i < n_boots; i++)
+		servers = (boots[i].fn = cfl_function_start(boots[i].name)) != NULL;
+	if (!servers) {
 		fprintf(stderr, "cartflow-local: cannot start the Runtime API servers\n");
 		goto out;
 	}
+	run.producer = boots[0].fn;
 	fprintf(stderr, "provisioning table %s, queue %s and its DLQ\n", run.opt.table, run.opt.queue);
-	if (!cfl_provision(&run) || !cfl_bootstrap_spawn(&run, &boots[0]) || !cfl_bootstrap_spawn(&run, &boots[1]))
+	bool spawned = cfl_provision(&run);
+	for (size_t i = 0; spawned && i < n_boots; i++)
+		spawned = cfl_bootstrap_spawn(&run, &boots[i]);
+	if (!spawned)
 		goto out;
-	pthread_t stream_thread, sqs_thread, dlq_thread, seed_thread;
+	pthread_t stream_thread, sqs_threads[CFL_MAX_CONSUMERS], dlq_thread, seed_thread;
 	pthread_create(&stream_thread, NULL, cfl_stream_mapping, &run);
-	pthread_create(&sqs_thread, NULL, cfl_sqs_mapping, &run);
+	for (unsigned k = 0; k < run.opt.sqs_concurrency; k++) {
+		pollers[k] = (struct cfl_sqs_poller){ .run = &run, .consumer = boots[1 + k].fn };
+		pthread_create(&sqs_threads[k], NULL, cfl_sqs_mapping, &pollers[k]);
+	}
 	pthread_create(&dlq_thread, NULL, cfl_dlq_watch, &run);
 	fprintf(stderr, "seeding %u orders of %u items (seed %lu)\n", run.opt.orders, run.opt.items, run.opt.seed);
 	int64_t started = cfl_now_ms();
 	pthread_create(&seed_thread, NULL, cfl_seed_thread, &run);
-	bool accounted = drive(&run, boots, started);
+	bool accounted = drive(&run, boots, n_boots, started);
 	int64_t elapsed = cfl_now_ms() - started;
 	run.stop = true;
 	pthread_join(seed_thread, NULL);
 	bool seeded = run.seeding_ok;
 	pthread_join(stream_thread, NULL);
-	pthread_join(sqs_thread, NULL);
+	for (unsigned k = 0; k < run.opt.sqs_concurrency; k++)
+		pthread_join(sqs_threads[k], NULL);
 	pthread_join(dlq_thread, NULL);
 	bool verified = cfl_verify(&run);
 	long dlq = cfl_dlq_depth(&run);
-	summary(&run, boots, elapsed, dlq);
-	rc = verified && judge(&run, boots, seeded, accounted) ? 0 : 1;
+	summary(&run, boots, n_boots, elapsed, dlq);
+	rc = verified && judge(&run, boots, n_boots, seeded, accounted) ? 0 : 1;
 	if (!verified)
 		printf("FAILED: could not read the cart lines back\n");
 out:
 	run.stop = true;
-	cfl_bootstrap_stop_all(boots, 2);
-	cfl_function_stop(run.producer);
-	cfl_function_stop(run.consumer);
+	cfl_bootstrap_stop_all(boots, n_boots);
+	for (size_t i = 0; i < n_boots; i++)
+		cfl_function_stop(boots[i].fn);
 	cf_aws_config_clean_up(&run.config);
 	free(run.orders);
 	return rc;

@@ -61,7 +61,8 @@ static void delete_messages(struct cfl_aws *aws, struct cfl_run *run, struct jso
 }
 
 /* Invoke with the received messages; delete those that succeeded, leave the rest to come back. */
-static void deliver(struct cfl_run *run, struct cfl_aws *aws, struct json_object *messages)
+static void deliver(struct cfl_run *run, struct cfl_function *consumer, struct cfl_aws *aws,
+		    struct json_object *messages)
 {
 	struct json_object *event = json_object_new_object(), *records = json_object_new_array();
 	for (size_t i = 0; i < json_object_array_length(messages); i++)
@@ -70,7 +71,7 @@ static void deliver(struct cfl_run *run, struct cfl_aws *aws, struct json_object
 	size_t len;
 	const char *text = json_object_to_json_string_length(event, JSON_C_TO_STRING_PLAIN, &len);
 	struct cfl_invoke_result res;
-	bool answered = cfl_function_invoke(run->consumer, text, len, (int64_t)run->opt.function_timeout_s * 1000, &res);
+	bool answered = cfl_function_invoke(consumer, text, len, (int64_t)run->opt.function_timeout_s * 1000, &res);
 	json_object_put(event);
 	struct json_object *doc = answered && res.ok ? json_tokener_parse(res.body) : NULL, *failures = NULL;
 	if (doc)
@@ -107,7 +108,8 @@ static void deliver(struct cfl_run *run, struct cfl_aws *aws, struct json_object
 
 void *cfl_sqs_mapping(void *arg)
 {
-	struct cfl_run *run = arg;
+	struct cfl_sqs_poller *poller = arg;
+	struct cfl_run *run = poller->run;
 	struct cfl_aws aws;
 	if (!cfl_aws_open(&aws, &run->config))
 		return NULL;
@@ -120,7 +122,7 @@ void *cfl_sqs_mapping(void *arg)
 		json_object_object_add(req, "AttributeNames", names);
 		struct json_object *ans = cfl_call(&aws, CF_AWS_SQS, "AmazonSQS.ReceiveMessage", req, NULL, 0), *messages;
 		if (ans && json_object_object_get_ex(ans, "Messages", &messages) && json_object_array_length(messages))
-			deliver(run, &aws, messages);
+			deliver(run, poller->consumer, &aws, messages);
 		else if (!ans)
 			usleep(200000);
 		json_object_put(ans);

@@ -26,7 +26,10 @@ bool cfl_bootstrap_spawn(struct cfl_run *run, struct cfl_bootstrap *b)
 {
 	char path[1024], log_path[1024];
 	snprintf(path, sizeof(path), "%s/%s", run->opt.bin_dir, b->name);
-	snprintf(log_path, sizeof(log_path), "%s/%s.log", run->opt.log_dir, b->name);
+	if (b->instance)
+		snprintf(log_path, sizeof(log_path), "%s/%s-%u.log", run->opt.log_dir, b->name, b->instance);
+	else
+		snprintf(log_path, sizeof(log_path), "%s/%s.log", run->opt.log_dir, b->name);
 	const char *fe = run->opt.function_endpoint;
 	char *env[24];
 	size_t n = 0;

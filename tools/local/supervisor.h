@@ -9,7 +9,8 @@ struct cfl_run;
 struct cfl_function;
 
 struct cfl_bootstrap {
-	const char *name;
+	const char *name;           /* the executable in --bin-dir */
+	unsigned instance;          /* 0, 1, ...: logs go to <name>.log, then <name>-1.log, ... */
 	struct cfl_function *fn;
 	pid_t pid;
 	unsigned starts;
@@ -22,7 +23,7 @@ struct cfl_bootstrap {
 	unsigned long next_kill_at; /* kill when running invocation number >= this; 0 = no more */
 };
 
-/* Start `b` with the environment Lambda gives; its stdout/stderr go to <log-dir>/<name>.log. */
+/* Start `b` with the environment Lambda gives; its stdout/stderr go to its log file in --log-dir. */
 bool cfl_bootstrap_spawn(struct cfl_run *run, struct cfl_bootstrap *b);
 
 /*

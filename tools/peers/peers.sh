@@ -3,7 +3,9 @@
 # of both, all on 127.0.0.1 only. See docs/local-peers.md.
 #
 #   tools/peers/peers.sh install      npm ci (if node_modules is missing or stale), check java
-#   tools/peers/peers.sh start DIR    start the three, wait until each answers, write DIR/peers.env
+#   tools/peers/peers.sh start DIR    start the three, wait until each answers, write DIR/peers.env;
+#                                     the proxy notes every signature, session token and receipt handle
+#                                     it sees in DIR/proxy-secrets.txt, for tests that grep logs for them
 #   tools/peers/peers.sh stop DIR     stop the three (process groups), leave nothing behind
 #   tools/peers/peers.sh status DIR   say which are running
 #
@@ -214,6 +216,7 @@ cmd_start() {
 
 	t_proxy=$(now_ms)
 	(cd "$root" && PROXY_ACCESS_KEY_ID=$test_key_id PROXY_SECRET_ACCESS_KEY="$test_secret" PROXY_REGION=$test_region \
+		PROXY_SECRETS_OUT="$dir/proxy-secrets.txt" \
 		spawn proxy node "$peers/verifying-proxy.mjs" --port 0 \
 		--dynamodb "http://127.0.0.1:$ddb_port" --sqs "http://127.0.0.1:$fq_port")
 	proxy_port=$(wait_port proxy 'verifying-proxy listening on' "$t_proxy")
@@ -236,6 +239,7 @@ cmd_start() {
 		DYNAMODB_LOCAL_START_MS=$ms_ddb
 		FAUXQS_START_MS=$ms_fq
 		PROXY_START_MS=$ms_proxy
+		PROXY_SECRETS_FILE=$dir/proxy-secrets.txt
 	EOF
 	mv "$dir/peers.env.tmp" "$dir/peers.env"
 	trap - EXIT

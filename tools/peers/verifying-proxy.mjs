@@ -8,6 +8,9 @@
 //   PROXY_REGION            if set, the credential scope must name this region
 //   PROXY_MAX_SKEW_SECONDS  how far X-Amz-Date may be from the clock (default 900, as AWS)
 //   PROXY_DEBUG=1           on a mismatch, also log the canonical request the proxy computed
+//   PROXY_SECRETS_OUT=FILE  append to FILE, one per line, every value that must never appear in a log:
+//                           each request's Signature and session token, and each ReceiptHandle that a
+//                           ReceiveMessage answer carries (tests grep the logs for them)
 //
 // For each request it recomputes the signature with @smithy/signature-v4 from the method, path, query,
 // the headers listed in SignedHeaders, the body, X-Amz-Date and the credential scope of the
@@ -18,6 +21,7 @@
 // fauxqs; without a target, by the scope's service), and the answer comes back unchanged.
 // Prints "verifying-proxy listening on 127.0.0.1:PORT" when ready; one log line per request.
 import crypto from "node:crypto";
+import fs from "node:fs";
 import http from "node:http";
 import { Hash } from "@smithy/hash-node";
 import { SignatureV4 } from "@smithy/signature-v4";
@@ -62,6 +66,21 @@ if (!accessKeyId || !secretAccessKey) {
 const expectedRegion = process.env.PROXY_REGION || null;
 const maxSkewMs = Number.parseInt(process.env.PROXY_MAX_SKEW_SECONDS ?? "900", 10) * 1000;
 const debug = process.env.PROXY_DEBUG === "1";
+const secretsOut = process.env.PROXY_SECRETS_OUT ? fs.createWriteStream(process.env.PROXY_SECRETS_OUT, { flags: "a" }) : null;
+
+// Remember a value that must never be logged (PROXY_SECRETS_OUT); short values would match by chance.
+function noteSecret(value) {
+	if (secretsOut && typeof value === "string" && value.length >= 16 && !/[\r\n]/.test(value)) secretsOut.write(`${value}\n`);
+}
+
+// The receipt handles of a ReceiveMessage answer.
+function noteReceiptHandles(text) {
+	try {
+		for (const m of JSON.parse(text).Messages ?? []) noteSecret(m.ReceiptHandle);
+	} catch {
+		// not JSON: nothing to note
+	}
+}
 const upstreamAgent = new http.Agent({ keepAlive: true });
 
 class Rejection extends Error {
@@ -265,6 +284,11 @@ function forward(req, res, headers, body, upstream, started, target) {
 			if (!HOP_BY_HOP.has(upRes.rawHeaders[i].toLowerCase())) back.push(upRes.rawHeaders[i], upRes.rawHeaders[i + 1]);
 		}
 		res.writeHead(upRes.statusCode, upRes.statusMessage, back);
+		if (secretsOut && target === "AmazonSQS.ReceiveMessage") {
+			const parts = [];
+			upRes.on("data", (c) => parts.push(c));
+			upRes.on("end", () => noteReceiptHandles(Buffer.concat(parts).toString("utf8")));
+		}
 		upRes.pipe(res);
 		upRes.on("end", () => log({ method: req.method, target, upstream: upstream.name, status: upRes.statusCode,
 			ms: Date.now() - started }));
@@ -302,6 +326,8 @@ const server = http.createServer((req, res) => {
 			return;
 		}
 		const body = Buffer.concat(chunks);
+		noteSecret(/Signature=([0-9a-f]{64})/.exec(headers.get("authorization") ?? "")?.[1]);
+		noteSecret(headers.get("x-amz-security-token"));
 		try {
 			const auth = await verify(req, headers, body);
 			const upstream = upstreamFor(target, auth.service);
