@@ -4,7 +4,7 @@ set -euo pipefail
 # `tools/install-deps.sh package`: this set, then what make dist / sam build need (cross toolchain, qemu).
 [ "${1:-}" != package ] || exec "$(dirname "$0")/package/install-deps.sh"
 packages=(meson ninja-build pkg-config gcc make python3 libjson-c-dev libcurl4-openssl-dev libssl-dev
-	check libmicrohttpd-dev valgrind openjdk-17-jre-headless)
+	check libmicrohttpd-dev valgrind openjdk-17-jre-headless openssl)
 # `tools/install-deps.sh bench`: this set plus what tools/bench/run-all.sh uses (the boto3 reference,
 # gnuplot for the plots, cargo and Debian's serde crates for the offline Rust comparison).
 [ "${1:-}" != bench ] || packages+=(python3-boto3 gnuplot-nox cargo librust-serde-json-dev librust-serde-derive-dev)
