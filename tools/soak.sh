@@ -17,8 +17,12 @@
 set -uo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 orders=500 rate=0.2 kills=2 missing=5 seed=1 timeout_s=900 bin_dir= cfl= keep=false
-usage() { sed -n '12,13p' "$0" | sed 's/^# *//' >&2; exit 2; }
+usage() { sed -n '11,12p' "$0" | sed 's/^# *//' >&2; exit 2; }
 while [ $# -gt 0 ]; do
+	case $1 in
+	--keep) ;;
+	--*) [ $# -ge 2 ] || usage ;;
+	esac
 	case $1 in
 	--orders) orders=$2; shift 2 ;;
 	--rate) rate=$2; shift 2 ;;
@@ -55,7 +59,8 @@ cleanup() {
 	tools/peers/peers.sh stop "$dir" >/dev/null 2>&1
 }
 trap cleanup EXIT
-trap 'echo "soak: interrupted; logs in $dir"; exit 130' INT TERM
+trap 'echo "soak: interrupted; logs in $dir"; exit 130' INT
+trap 'echo "soak: terminated; logs in $dir"; exit 143' TERM
 
 echo "soak: $orders orders, ${rate} faults, $kills SIGKILLs, $missing orders with a missing cart line (seed $seed); logs in $dir"
 export PEERS_TIMEOUT_S=${PEERS_TIMEOUT_S:-90}
@@ -74,7 +79,7 @@ export AWS_SESSION_TOKEN="soak-session-token-$$-$RANDOM$RANDOM$RANDOM"
 export AWS_LAMBDA_LOG_FORMAT=JSON
 
 node tools/peers/fault-proxy.mjs --upstream "$AWS_ENDPOINT_URL" --rate "$rate" --seed "$seed" \
-	--stats "$dir/faults.json" >"$dir/fault-proxy.log" 2>&1 &
+	--stats "$dir/faults.json" --secrets-out "$dir/fault-secrets.txt" >"$dir/fault-proxy.log" 2>&1 &
 fault_pid=$!
 fault_port=
 for _ in $(seq 1 200); do
@@ -87,7 +92,7 @@ check "fault proxy listening ($(head -1 "$dir/fault-proxy.log"))" [ -n "$fault_p
 
 t0=$(date +%s%3N)
 "$cfl" --orders "$orders" --kill "$kills" --missing-lines "$missing" --seed "$seed" --timeout "$timeout_s" \
-	--sqs-concurrency 4 --visibility-timeout 6 --function-endpoint "http://127.0.0.1:$fault_port" --bin-dir "$bin_dir" \
+	--sqs-concurrency 4 --function-timeout 5 --visibility-timeout 6 --function-endpoint "http://127.0.0.1:$fault_port" --bin-dir "$bin_dir" \
 	--log-dir "$dir/logs" >"$dir/cartflow-local.out" 2>"$dir/cartflow-local.err"
 rc=$?
 ms=$(($(date +%s%3N) - t0))
@@ -100,8 +105,8 @@ check "cartflow-local: every order updated or dead-lettered with a logged reason
 	[ "$rc" = 0 ] || { tail -n 20 "$dir/cartflow-local.err"; }
 check "SIGKILLs: $kills mid-invocation" grep -qE "\\($((kills / 2)) killed\\).*\\($(((kills + 1) / 2)) killed\\); crashes 0" \
 	"$dir/cartflow-local.out"
-check "orders with a missing cart line: $missing dead-lettered" \
-	grep -qE "^ +orders dead-lettered +[0-9]+ \\($missing seeded with a missing cart line\\)" "$dir/cartflow-local.out"
+check "the dead-lettered orders are the $missing with a missing cart line" \
+	grep -qE "^ +orders dead-lettered +$missing \\($missing seeded with a missing cart line\\)" "$dir/cartflow-local.out"
 
 # 2. what the fault proxy did
 faults_ok() {
@@ -124,8 +129,8 @@ fi
 # 3. nothing secret in any log
 no_secrets() {
 	local f files=("$dir"/logs/*.log "$dir/cartflow-local.out" "$dir/cartflow-local.err" "$dir/fault-proxy.log")
-	{ cat "$PROXY_SECRETS_FILE"; printf '%s\n' "$AWS_SECRET_ACCESS_KEY" "$AWS_SESSION_TOKEN"; } | grep -vx '' | sort -u \
-		>"$dir/secrets.txt"
+	{ cat "$PROXY_SECRETS_FILE" "$dir/fault-secrets.txt"; printf '%s\n' "$AWS_SECRET_ACCESS_KEY" "$AWS_SESSION_TOKEN"; } |
+		grep -vx '' | sort -u >"$dir/secrets.txt"
 	echo "     $(wc -l <"$dir/secrets.txt") values (signatures, receipt handles, session token, secret key) over $(cat "${files[@]}" | wc -l) log lines"
 	# the proxy must have seen both kinds: signatures (64 hex digits) and receipt handles (the others)
 	local signatures handles
@@ -135,6 +140,11 @@ no_secrets() {
 	[ "$signatures" -gt 0 ] && [ "$handles" -gt 0 ] ||
 		{ echo "     the proxy noted no signature or no receipt handle"; return 1; }
 	for f in "${files[@]}"; do
+		# any signature or token header at all, then each known value
+		if grep -qiE 'Signature=[0-9a-f]{16}|X-Amz-Security-Token:|Authorization:' "$f"; then
+			echo "     a signature or an Authorization/X-Amz-Security-Token header in $f"
+			return 1
+		fi
 		if grep -qF -f "$dir/secrets.txt" "$f"; then
 			echo "     found in $f: $(grep -oF -f "$dir/secrets.txt" "$f" | head -1 | cut -c1-12)..."
 			return 1

@@ -262,6 +262,19 @@ test("500, 503 and throttle answer AWS errors without forwarding", async (t) => 
 	assert.equal(upstream.received.length, 0);
 });
 
+test("--secrets-out notes every request's signature and token, faulted or not", async (t) => {
+	const upstream = await startUpstream(t);
+	const secretsFile = path.join(tmp, "secrets.txt");
+	const proxy = await startProxy(t, upstream.port, ["--rate", "0.5", "--kinds", "500", "--secrets-out", secretsFile]);
+	for (let i = 0; i < 6; i++) await call(proxy.port, { target: UPDATE_ITEM });
+	await proxy.stop();
+	assert.ok(upstream.received.length < 6, "some requests were faulted and never forwarded");
+	const authorization = SIGNED_HEADERS[SIGNED_HEADERS.indexOf("Authorization") + 1];
+	const signature = /Signature=([0-9a-f]{64})/.exec(authorization)[1];
+	const token = SIGNED_HEADERS[SIGNED_HEADERS.indexOf("X-Amz-Security-Token") + 1];
+	assert.deepEqual(readFileSync(secretsFile, "utf8").trim().split("\n"), Array(6).fill([signature, token]).flat());
+});
+
 test("reset drops the connection, before or after the upstream saw the request", async (t) => {
 	const upstream = await startUpstream(t);
 	const proxy = await startProxy(t, upstream.port, ["--rate", "1", "--kinds", "reset"]);

@@ -152,6 +152,13 @@ START_TEST(test_client_new_arguments)
 	no_transport.transport = (struct cf_transport){ 0 };
 	ck_assert_int_eq(cf_aws_client_new(&no_transport, &c, &err), CF_ERR_INVALID_ARG);
 	ck_assert_ptr_null(c);
+	struct cf_aws_client_options negative = opt;
+	negative.attempt_timeout_ms = -1;
+	ck_assert_int_eq(cf_aws_client_new(&negative, &c, &err), CF_ERR_INVALID_ARG);
+	negative = opt;
+	negative.safety_margin_ms = -1;
+	ck_assert_int_eq(cf_aws_client_new(&negative, &c, &err), CF_ERR_INVALID_ARG);
+	ck_assert_ptr_null(c);
 
 	ck_assert_int_eq(cf_aws_client_new(&opt, &c, &err), CF_OK);
 	ck_assert_uint_eq(cf_aws_client_retry_tokens(c), 500);
@@ -846,6 +853,28 @@ START_TEST(test_attempt_timeout_bounds_each_try)
 }
 END_TEST
 
+/* A clock that moves 60 ms every time it is read. */
+static int64_t ticking_now(void *user)
+{
+	struct ar_clock *c = user;
+	return c->now_ms += 60;
+}
+
+START_TEST(test_attempt_timeout_never_zero)
+{
+	struct aws_rig f;
+	fx_init(&f);
+	f.clk.cf.now_ms = ticking_now;
+	/* Usable until T0+100: the deadline check reads T0+60 and sends; the round reads T0+120, past the
+	 * deadline. The attempt gets 1 ms, not 0 (which the transport would take as "no timeout"). */
+	struct cf_aws_result res = call_one(&f, "{}", AR_T0_MS + 600);
+	ck_assert_uint_eq(cf_fake_transport_request_count(f.fake), 1);
+	ck_assert_int_eq(cf_fake_transport_request(f.fake, 0)->timeout_ms, 1);
+	cf_aws_result_clean_up(&res);
+	aws_rig_clean_up(&f);
+}
+END_TEST
+
 /* ---- concurrency ---- */
 
 START_TEST(test_max_in_flight)
@@ -957,6 +986,7 @@ int main(void)
 	tcase_add_test(tc, test_deadline_leaves_no_time_for_backoff);
 	tcase_add_test(tc, test_deadline_with_room_to_retry);
 	tcase_add_test(tc, test_attempt_timeout_bounds_each_try);
+	tcase_add_test(tc, test_attempt_timeout_never_zero);
 	tcase_add_test(tc, test_max_in_flight);
 	tcase_add_test(tc, test_alloc_failures);
 	suite_add_tcase(s, tc);

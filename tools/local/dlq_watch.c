@@ -21,6 +21,8 @@ static void record(struct cfl_run *run, FILE *out, struct json_object *m)
 	pthread_mutex_lock(&run->lock);
 	run->dlq_messages_seen++;
 	long i = known ? cfl_mark_forwarded(run, id) : -1;
+	if (i < 0)
+		run->dlq_messages_unknown++;
 	if (i >= 0 && !run->orders[i].dead_lettered) {
 		run->orders[i].dead_lettered = true;
 		run->orders_dead_lettered++;
@@ -37,6 +39,27 @@ static void record(struct cfl_run *run, FILE *out, struct json_object *m)
 	json_object_put(line);
 }
 
+/* One ReceiveMessage on the DLQ (waiting up to `wait_s`); returns the messages it got, -1 on error. */
+static long poll_once(struct cfl_run *run, struct cfl_aws *aws, FILE *out, int wait_s)
+{
+	struct json_object *req = json_object_new_object(), *names = json_object_new_array();
+	json_object_array_add(names, json_object_new_string("ApproximateReceiveCount"));
+	json_object_object_add(req, "QueueUrl", json_object_new_string(run->dlq_url));
+	json_object_object_add(req, "MaxNumberOfMessages", json_object_new_int(10));
+	json_object_object_add(req, "WaitTimeSeconds", json_object_new_int(wait_s));
+	json_object_object_add(req, "VisibilityTimeout", json_object_new_int(KEEP_IN_FLIGHT_S));
+	json_object_object_add(req, "AttributeNames", names);
+	struct json_object *ans = cfl_call(aws, CF_AWS_SQS, "AmazonSQS.ReceiveMessage", req, NULL, 0), *messages;
+	long got = ans ? 0 : -1;
+	if (ans && json_object_object_get_ex(ans, "Messages", &messages)) {
+		got = (long)json_object_array_length(messages);
+		for (long i = 0; i < got; i++)
+			record(run, out, json_object_array_get_idx(messages, (size_t)i));
+	}
+	json_object_put(ans);
+	return got;
+}
+
 void *cfl_dlq_watch(void *arg)
 {
 	struct cfl_run *run = arg;
@@ -48,22 +71,15 @@ void *cfl_dlq_watch(void *arg)
 	FILE *out = fopen(path, "w");
 	if (!out)
 		fprintf(stderr, "cartflow-local: cannot write %s\n", path);
-	while (!run->stop) {
-		struct json_object *req = json_object_new_object(), *names = json_object_new_array();
-		json_object_array_add(names, json_object_new_string("ApproximateReceiveCount"));
-		json_object_object_add(req, "QueueUrl", json_object_new_string(run->dlq_url));
-		json_object_object_add(req, "MaxNumberOfMessages", json_object_new_int(10));
-		json_object_object_add(req, "WaitTimeSeconds", json_object_new_int(1));
-		json_object_object_add(req, "VisibilityTimeout", json_object_new_int(KEEP_IN_FLIGHT_S));
-		json_object_object_add(req, "AttributeNames", names);
-		struct json_object *ans = cfl_call(&aws, CF_AWS_SQS, "AmazonSQS.ReceiveMessage", req, NULL, 0), *messages;
-		if (ans && json_object_object_get_ex(ans, "Messages", &messages)) {
-			for (size_t i = 0; i < json_object_array_length(messages); i++)
-				record(run, out, json_object_array_get_idx(messages, i));
-		} else if (!ans) {
+	while (!run->sqs_pollers_done) {
+		if (poll_once(run, &aws, out, 1) < 0)
 			usleep(200000);
-		}
-		json_object_put(ans);
+	}
+	for (int errors = 0; errors < 5;) {
+		long got = poll_once(run, &aws, out, 0);
+		if (got == 0)
+			break;
+		errors += got < 0;
 	}
 	if (out)
 		fclose(out);

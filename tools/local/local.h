@@ -3,6 +3,7 @@
 #define CFL_LOCAL_H
 
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -56,7 +57,8 @@ struct cfl_run {
 	char dlq_url[512];
 	struct cfl_order *orders;
 	pthread_mutex_t lock;            /* guards the counters and orders[].done_ms */
-	volatile bool stop;
+	atomic_bool stop;                /* read by every thread without the lock */
+	atomic_bool sqs_pollers_done;    /* set after the SQS pollers ended: nothing moves to the DLQ now */
 	unsigned long stream_records_seen;
 	unsigned long stream_records_forwarded;
 	unsigned long stream_invocations;
@@ -71,6 +73,7 @@ struct cfl_run {
 	unsigned long orders_dead_lettered;
 	unsigned long orders_on_failure;
 	unsigned long dlq_messages_seen;
+	unsigned long dlq_messages_unknown; /* DLQ messages whose body names none of our orders */
 	bool seeding_finished;           /* cfl_seed returned; seeding_ok says how */
 	bool seeding_ok;
 };
@@ -94,6 +97,8 @@ long cfl_dlq_depth(struct cfl_run *run);
  * Reads the DLQ while the run goes on, as an operator inspecting it would: each message is received
  * with a 12-hour visibility timeout and left there (not deleted); its order is marked dead-lettered
  * and a line {"messageId","orderId","receiveCount"} appended to <log-dir>/dead-letters.jsonl.
+ * Runs until sqs_pollers_done, then reads the DLQ until it answers empty, so that every message
+ * the DLQ holds at the end has been seen.
  */
 void *cfl_dlq_watch(void *run);
 

@@ -45,7 +45,7 @@ static void usage(void)
 static bool parse_options(int argc, char **argv, struct cfl_options *o)
 {
 	*o = (struct cfl_options){ .orders = 200, .items = 3, .seed = 1, .timeout_s = 300, .stream_batch = 100,
-				   .sqs_batch = 5, .sqs_concurrency = 1, .stream_retries = 5, .function_timeout_s = 30, .visibility_timeout_s = 10,
+				   .sqs_batch = 5, .sqs_concurrency = 1, .stream_retries = 5, .function_timeout_s = 10, .visibility_timeout_s = 20,
 				   .bin_dir = CFL_DEFAULT_BIN_DIR, .log_dir = ".",
 				   .table = "cartflow-orders", .queue = "update-cart-product" };
 	static const struct option longs[] = {
@@ -88,6 +88,12 @@ static bool parse_options(int argc, char **argv, struct cfl_options *o)
 	}
 	if (optind != argc) {
 		usage();
+		return false;
+	}
+	if (o->visibility_timeout_s < o->function_timeout_s) {
+		/* As Lambda requires: else a message reappears while its invocation still runs. */
+		fprintf(stderr, "cartflow-local: --visibility-timeout %u is shorter than --function-timeout %u\n",
+			o->visibility_timeout_s, o->function_timeout_s);
 		return false;
 	}
 	if (o->missing_lines > o->orders) {
@@ -206,19 +212,23 @@ static bool drive(struct cfl_run *run, struct cfl_bootstrap *boots, size_t n_boo
 
 /* The verdict, after the run: prints the accounting and a last line OK or FAILED. */
 static bool judge(struct cfl_run *run, const struct cfl_bootstrap *boots, size_t n_boots, bool seeded,
-		  bool accounted)
+		  bool accounted, long dlq)
 {
 	bool reasons = cfl_read_failure_reasons(run);
 	bool balanced = cfl_reconcile(run, stdout);
 	unsigned restarts, kills, crashes = 0;
 	tally(boots, 0, n_boots, &restarts, &kills, &crashes);
-	const char *why = !seeded		    ? "seeding failed"
-			  : !accounted		    ? "not every order was updated or dead-lettered in time"
-			  : !reasons		    ? "cannot read update-cart-status.log"
-			  : !balanced		    ? "the orders do not reconcile (see PROBLEM above)"
-			  : crashes		    ? "a bootstrap crashed"
+	const char *why = !seeded ? "seeding failed"
+			  : !accounted ? "not every order was updated or dead-lettered in time"
+			  : !reasons ? "cannot read update-cart-status.log"
+			  : !balanced ? "the orders do not reconcile (see PROBLEM above)"
+			  : run->orders_on_failure ? "stream records were given up (on-failure destination): orders not updated"
+			  : dlq < 0 || (unsigned long)dlq != run->dlq_messages_seen
+				  ? "the DLQ holds messages that were not inspected (depth differs from messages seen)"
+			  : run->dlq_messages_unknown ? "the DLQ holds messages that name none of the orders"
+			  : crashes ? "a bootstrap crashed"
 			  : kills < run->opt.kills ? "fewer SIGKILLs than asked for"
-						    : NULL;
+						   : NULL;
 	if (why)
 		printf("FAILED: %s\n", why);
 	else if (run->orders_dead_lettered)
@@ -285,15 +295,18 @@ int main(int argc, char **argv)
 	int64_t elapsed = cfl_now_ms() - started;
 	run.stop = true;
 	pthread_join(seed_thread, NULL);
+	pthread_mutex_lock(&run.lock);
 	bool seeded = run.seeding_ok;
+	pthread_mutex_unlock(&run.lock);
 	pthread_join(stream_thread, NULL);
 	for (unsigned k = 0; k < run.opt.sqs_concurrency; k++)
 		pthread_join(sqs_threads[k], NULL);
+	run.sqs_pollers_done = true;
 	pthread_join(dlq_thread, NULL);
 	bool verified = cfl_verify(&run);
 	long dlq = cfl_dlq_depth(&run);
 	summary(&run, boots, n_boots, elapsed, dlq);
-	rc = verified && judge(&run, boots, n_boots, seeded, accounted) ? 0 : 1;
+	rc = verified && judge(&run, boots, n_boots, seeded, accounted, dlq) ? 0 : 1;
 	if (!verified)
 		printf("FAILED: could not read the cart lines back\n");
 out:

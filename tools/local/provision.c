@@ -263,11 +263,12 @@ bool cfl_seed(struct cfl_run *run)
 		ok = ans != NULL;
 		json_object_put(ans);
 		pthread_mutex_lock(&run->lock);
-		run->orders[o].written_ms = cfl_now_ms();
+		if (ok)
+			run->orders[o].written_ms = cfl_now_ms();
 		pthread_mutex_unlock(&run->lock);
 	}
 	cfl_aws_close(&aws);
-	return ok;
+	return ok && !run->stop; /* stopped early: not every order was written */
 }
 
 /* Which order and item a returned cart line is, from its key; false if it is none of ours. */

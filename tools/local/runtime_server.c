@@ -19,6 +19,7 @@ struct cfl_function {
 	pthread_cond_t changed;
 	enum state state;
 	unsigned long sequence;
+	unsigned long generation; /* bootstrap processes that have exited: a /next of an earlier one is stale */
 	int64_t deadline_ms;     /* of the queued or running invocation */
 	char request_id[64];
 	char *event;
@@ -55,9 +56,11 @@ static enum MHD_Result reply(struct MHD_Connection *c, unsigned status, const ch
 static enum MHD_Result serve_next(struct cfl_function *fn, struct MHD_Connection *c)
 {
 	pthread_mutex_lock(&fn->lock);
-	while (fn->state != QUEUED && !fn->stopping)
+	unsigned long generation = fn->generation;
+	while (fn->state != QUEUED && !fn->stopping && fn->generation == generation)
 		pthread_cond_wait(&fn->changed, &fn->lock);
-	if (fn->stopping) {
+	if (fn->stopping || fn->generation != generation) {
+		/* A /next of a process that died while it waited must not take the next event. */
 		pthread_mutex_unlock(&fn->lock);
 		return reply(c, 500, "{\"errorMessage\":\"shutting down\"}");
 	}
@@ -242,6 +245,8 @@ unsigned long cfl_function_running(struct cfl_function *fn)
 void cfl_function_process_exited(struct cfl_function *fn)
 {
 	pthread_mutex_lock(&fn->lock);
+	fn->generation++;
+	pthread_cond_broadcast(&fn->changed);
 	if (fn->state == RUNNING) {
 		memset(&fn->result, 0, sizeof(fn->result));
 		snprintf(fn->result.error_type, sizeof(fn->result.error_type), "Runtime.ExitError");

@@ -1,5 +1,6 @@
 /* cartflow-local: the bootstrap processes, started, restarted and (on request) killed as Lambda would. */
 #include <errno.h>
+#include <fcntl.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -51,23 +52,27 @@ bool cfl_bootstrap_spawn(struct cfl_run *run, struct cfl_bootstrap *b)
 	set_env(env, &n, "AWS_LAMBDA_LOG_LEVEL", getenv("AWS_LAMBDA_LOG_LEVEL"));
 	set_env(env, &n, "PATH", "/usr/bin:/bin");
 	env[n] = NULL;
+	/* Opened before fork: between fork and exec the child of a threaded process may only make
+	 * async-signal-safe calls. It keeps stdin, its log and nothing else (no server or curl sockets). */
+	int log = open(log_path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
+	char *args[] = { path, NULL };
 	fflush(NULL);
-	pid_t pid = fork();
+	pid_t pid = log < 0 ? -1 : fork();
 	if (pid == 0) {
-		FILE *log = fopen(log_path, "a");
-		if (log) {
-			dup2(fileno(log), 1);
-			dup2(fileno(log), 2);
-		}
-		char *args[] = { path, NULL };
+		dup2(log, 1);
+		dup2(log, 2);
+		close_range(3, ~0U, 0);
 		execve(path, args, env);
-		fprintf(stderr, "cannot exec %s: %s\n", path, strerror(errno));
 		_exit(127);
 	}
+	if (log >= 0)
+		close(log);
 	for (size_t i = 0; i < n; i++)
 		free(env[i]);
-	if (pid < 0)
+	if (pid < 0) {
+		fprintf(stderr, "cartflow-local: cannot start %s (log %s): %s\n", path, log_path, strerror(errno));
 		return false;
+	}
 	b->pid = pid;
 	b->killing = false;
 	b->starts++;

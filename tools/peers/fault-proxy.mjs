@@ -4,7 +4,7 @@
 //
 //   node fault-proxy.mjs --upstream http://127.0.0.1:P [--port N] [--rate R] [--seed N]
 //        [--kinds 500,503,throttle,reset,timeout,slow,partial] [--hold-ms MS] [--slow-ms MIN-MAX]
-//        [--stats FILE]
+//        [--stats FILE] [--secrets-out FILE]
 //
 //   --upstream URL   where requests go; http on loopback only (127.0.0.1, localhost, [::1]), no path
 //   --port N         port to listen on (default 0: any free port)
@@ -14,6 +14,8 @@
 //   --hold-ms MS     how long "timeout" holds a connection before closing it (default 8000)
 //   --slow-ms A-B    the range of delays "slow" adds, in ms (default 200-1500)
 //   --stats FILE     write the counts there as JSON: at start, every second when they changed, at exit
+//   --secrets-out FILE  append each request's Signature and X-Amz-Security-Token there, one per line, so
+//                    that tests can check no log holds them (also those of requests never forwarded)
 //
 // Without a fault a request is forwarded byte for byte: same method, path and query, every header as
 // received (Host and Authorization too: the upstream re-verifies the signature, which covers Host), same
@@ -48,7 +50,7 @@
 // Stats: {"requests","forwarded","faults","byKind":{...}}; "forwarded" counts requests sent upstream, with
 // or without a fault. SIGTERM or SIGINT closes every connection (held ones too), writes the stats, exits 0.
 import crypto from "node:crypto";
-import { renameSync, writeFileSync } from "node:fs";
+import { appendFileSync, renameSync, writeFileSync } from "node:fs";
 import http from "node:http";
 
 const HOST = "127.0.0.1";
@@ -60,11 +62,12 @@ const DYNAMODB_NS = "com.amazonaws.dynamodb.v20120810";
 const SQS_NS = "com.amazonaws.sqs";
 const FAULT_MESSAGE = "injected fault";
 
-const OPTIONS = ["--upstream", "--port", "--rate", "--seed", "--kinds", "--hold-ms", "--slow-ms", "--stats"];
+const OPTIONS = ["--upstream", "--port", "--rate", "--seed", "--kinds", "--hold-ms", "--slow-ms", "--stats",
+	"--secrets-out"];
 
 function parseArgs(argv) {
 	const opts = { upstream: null, port: 0, rate: 0.2, seed: 1, kinds: KINDS, holdMs: 8000, slowMin: 200,
-		slowMax: 1500, stats: null };
+		slowMax: 1500, stats: null, secretsOut: null };
 	const uint = (name, v, max) => {
 		if (!/^\d+$/.test(v) || Number(v) > max) throw new Error(`bad ${name} ${v}`);
 		return Number(v);
@@ -78,6 +81,7 @@ function parseArgs(argv) {
 		else if (a === "--seed") opts.seed = uint("--seed", v, 0xffffffff), i++;
 		else if (a === "--hold-ms") opts.holdMs = uint("--hold-ms", v, 2 ** 31 - 1), i++;
 		else if (a === "--stats") opts.stats = v, i++;
+		else if (a === "--secrets-out") opts.secretsOut = v, i++;
 		else if (a === "--rate") {
 			opts.rate = /^\d*\.?\d+$|^\d+\.$/.test(v) ? Number(v) : NaN;
 			if (!(opts.rate >= 0 && opts.rate <= 1)) throw new Error(`bad --rate ${v} (want 0..1)`);
@@ -108,6 +112,7 @@ function parseArgs(argv) {
 		throw new Error(`upstream must be just scheme, host and port: ${opts.upstream}`);
 	opts.upstream = url;
 	if (opts.stats === "") throw new Error("bad --stats (empty)");
+	if (opts.secretsOut === "") throw new Error("bad --secrets-out (empty)");
 	return opts;
 }
 
@@ -262,12 +267,23 @@ function failSome(answer, random) {
 	return { body: Buffer.from(JSON.stringify(doc)), moved: failed.length, total };
 }
 
+// --secrets-out: the values no log may hold, noted before any fault decides the request's fate.
+// Written synchronously: the process may exit (SIGTERM) right after.
+function noteSecrets(req) {
+	if (!opts.secretsOut) return;
+	const signature = /Signature=([0-9a-f]{64})/.exec(req.headers.authorization ?? "")?.[1];
+	const token = req.headers["x-amz-security-token"];
+	const lines = [signature, token].filter((v) => typeof v === "string" && v.length >= 16);
+	if (lines.length) appendFileSync(opts.secretsOut, `${lines.join("\n")}\n`);
+}
+
 const sockets = new Set(); // every open client connection, for shutdown
 const held = new Map(); // socket -> timer, for "timeout"
 
 async function handle(req, res, body) {
 	const target = req.headers["x-amz-target"] ?? null;
 	stats.requests++;
+	noteSecrets(req);
 	if (!body) {
 		answerError(res, 413, "com.amazon.coral.service", "RequestEntityTooLarge", "Request body too large");
 		log({ target, status: 413, error: `body over ${MAX_BODY_BYTES} bytes` });

@@ -59,7 +59,10 @@ struct cf_aws_client_options {
 
 struct cf_aws_client;
 
-/* Create a client. `opt` is read; what it points to is borrowed. `*out` freed with cf_aws_client_destroy(). */
+/*
+ * Create a client. `opt` is read; what it points to is borrowed. `*out` freed with cf_aws_client_destroy().
+ * CF_ERR_INVALID_ARG without a config or transport, or with a negative timeout or margin.
+ */
 CF_API enum cf_status cf_aws_client_new(const struct cf_aws_client_options *opt, struct cf_aws_client **out,
 					struct cf_error *err) CF_WARN_UNUSED;
 

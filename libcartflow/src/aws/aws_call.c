@@ -152,6 +152,8 @@ static void attempt_round(struct cf_aws_client *c, struct call_state *s, enum cf
 	int64_t timeout = c->attempt_timeout_ms;
 	if (deadline && deadline - now < timeout)
 		timeout = deadline - now;
+	if (timeout < 1)
+		timeout = 1; /* the clock moved past the deadline since it was checked: 0 would mean no timeout */
 	size_t ready = 0;
 	for (size_t k = 0; k < s->pending_count; k++) {
 		size_t i = s->pending[k];

@@ -29,6 +29,8 @@ CF_API enum cf_status cf_aws_client_new(const struct cf_aws_client_options *opt,
 	*out = NULL;
 	if (!opt || !opt->config || !opt->transport.methods || !opt->transport.methods->send)
 		return cf_error_set(err, CF_ERR_INVALID_ARG, "client needs a config and a transport");
+	if (opt->attempt_timeout_ms < 0 || opt->safety_margin_ms < 0)
+		return cf_error_set(err, CF_ERR_INVALID_ARG, "negative attempt timeout or safety margin");
 	struct cf_aws_client *c = cf_mem_calloc(1, sizeof(*c));
 	if (!c)
 		return cf_error_set(err, CF_ERR_NOMEM, "out of memory");
@@ -38,7 +40,7 @@ CF_API enum cf_status cf_aws_client_new(const struct cf_aws_client_options *opt,
 	c->retry = opt->retry;
 	fill_retry_defaults(&c->retry);
 	c->safety_margin_ms = opt->safety_margin_ms ? opt->safety_margin_ms : 500;
-	c->attempt_timeout_ms = opt->attempt_timeout_ms > 0 ? opt->attempt_timeout_ms : CF_AWS_DEFAULT_ATTEMPT_TIMEOUT_MS;
+	c->attempt_timeout_ms = opt->attempt_timeout_ms ? opt->attempt_timeout_ms : CF_AWS_DEFAULT_ATTEMPT_TIMEOUT_MS;
 	c->tokens = c->retry.quota_capacity;
 	*out = c;
 	return CF_OK;
