@@ -612,7 +612,8 @@ START_TEST(test_serve_normal_invocation)
 		ck_assert_str_eq(a->url, "https://dynamodb.us-east-1.amazonaws.com/");
 		ck_assert_str_eq(ar_header(a, "X-Amz-Target"), "DynamoDB_20120810.UpdateItem");
 		ck_assert_str_eq(ar_header(a, "X-Amzn-Trace-Id"), TRACE_1);
-		ck_assert_int_eq(a->timeout_ms, 60000 - 500); /* deadline minus the client's safety margin */
+		/* The deadline is a minute away: each attempt gets the client's attempt bound. */
+		ck_assert_int_eq(a->timeout_ms, CF_AWS_DEFAULT_ATTEMPT_TIMEOUT_MS);
 		ck_assert(r.side.calls[i].trace_env_set);
 		ck_assert_str_eq(r.side.calls[i].trace_env, TRACE_1);
 	}
@@ -820,7 +821,7 @@ START_TEST(test_serve_trace_id_on_sqs_calls)
 	char *event = ts_read_data("orders/stream_insert_ordered.json", &len);
 	char deadline[32];
 	push_next(r.api, &(struct next_spec){ .id = "s-1", .trace = TRACE_2, .body = event,
-					      .deadline = deadline_text(deadline, NOW_MS + 10000) });
+					      .deadline = deadline_text(deadline, NOW_MS + 2000) });
 	push_status(r.api, 202);
 	push_next(r.api, &(struct next_spec){ .id = "s-2", .body = event });
 	push_status(r.api, 202);
@@ -830,12 +831,12 @@ START_TEST(test_serve_trace_id_on_sqs_calls)
 	ck_assert_str_eq(a->url, "https://sqs.us-east-1.amazonaws.com/");
 	ck_assert_str_eq(ar_header(a, "X-Amz-Target"), "AmazonSQS.SendMessageBatch");
 	ck_assert_str_eq(ar_header(a, "X-Amzn-Trace-Id"), TRACE_2);
-	ck_assert_int_eq(a->timeout_ms, 10000 - 500);
+	ck_assert_int_eq(a->timeout_ms, 2000 - 500); /* the deadline minus the client's safety margin */
 	ck_assert_str_eq(r.side.calls[0].trace_env, TRACE_2);
 	a = cf_fake_transport_request(r.aws, 1);
 	ck_assert_ptr_null(ar_header(a, "X-Amzn-Trace-Id"));
 	ck_assert(!r.side.calls[1].trace_env_set);
-	ck_assert_int_eq(a->timeout_ms, 30000); /* no deadline: the client's default */
+	ck_assert_int_eq(a->timeout_ms, CF_AWS_DEFAULT_ATTEMPT_TIMEOUT_MS); /* no deadline: the attempt bound */
 	assert_body_eq(assert_request(r.api, 1, "POST", "/invocation/s-1/response"), "{\"batchItemFailures\":[]}");
 	assert_body_eq(assert_request(r.api, 3, "POST", "/invocation/s-2/response"), "{\"batchItemFailures\":[]}");
 	free(event);
