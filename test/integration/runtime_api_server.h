@@ -104,7 +104,7 @@ bool rapi_server_wait_first_next(struct rapi_server *srv, int timeout_ms);
 int64_t rapi_now_ns(void);
 
 /*
- * fork + execve `argv[0]` with `envp` (both borrowed). With `quiet` the child's stdout and stderr go to
+ * posix_spawn `argv[0]` with `envp` (both borrowed). With `quiet` the child's stdout and stderr go to
  * /dev/null. Returns the pid, or -1.
  */
 pid_t rapi_spawn(char *const argv[], char *const envp[], bool quiet);

@@ -2,7 +2,7 @@
  * The two bootstraps as Lambda runs them: started against a local Runtime API (the integration tests'
  * server, test/integration/runtime_api_server.c), which also plays SQS and DynamoDB.
  *
- * For each bootstrap, RUNS times: time from fork/exec to its first GET /next (cold start of the
+ * For each bootstrap, RUNS times: time from spawn to its first GET /next (cold start of the
  * process), then 1,000 invocations of a small event, then /next answers 500 and the process exits:
  * its peak RSS comes from wait4's ru_maxrss. Then the local dry run (`BOOTSTRAP --event FILE --dry-run`)
  * on a generated 100-record stream batch and a 10-message SQS batch of 3-item orders.
@@ -224,7 +224,7 @@ static bool runtime_run(struct rapi_server *srv, const struct bootstrap *b, cons
 }
 
 /*
- * One process run, timed from fork to exit: the dry run, or with `usage_only` an unknown option, which
+ * One process run, timed from spawn to exit: the dry run, or with `usage_only` an unknown option, which
  * exits at once with a usage message (exit 2): the cost of exec and dynamic linking alone.
  * Negative on failure.
  */
@@ -324,7 +324,7 @@ int main(int argc, char **argv)
 	printf("Runtime API loop: %d runs per bootstrap; each run serves %d invocations of a small event over\n"
 	       "HTTP on 127.0.0.1 (AWS calls answered by the same local server), then /next answers 500.\n\n",
 	       RUNS, INVOCATIONS);
-	printf("| bootstrap | small event | fork/exec -> first GET /next, median | min | peak RSS after %d invocations, median | max | after 1 invocation, median | %d invocations, median |\n",
+	printf("| bootstrap | small event | spawn -> first GET /next, median | min | peak RSS after %d invocations, median | max | after 1 invocation, median | %d invocations, median |\n",
 	       INVOCATIONS, INVOCATIONS);
 	printf("|---|---|---:|---:|---:|---:|---:|---:|\n");
 	for (size_t k = 0; k < 2; k++) {
@@ -334,7 +334,7 @@ int main(int argc, char **argv)
 		       boots[k].small_event, s.median, s.min, r.median, r.max, one_rss[k], t.median,
 		       INVOCATIONS / (t.median / 1e3));
 	}
-	printf("\nLocal dry run (`BOOTSTRAP --event FILE --dry-run`, whole process, fork to exit), %d runs; the floor is\n"
+	printf("\nLocal dry run (`BOOTSTRAP --event FILE --dry-run`, whole process, spawn to exit), %d runs; the floor is\n"
 	       "`BOOTSTRAP --no-such-option` (exec, dynamic linking, usage message, exit):\n\n",
 	       RUNS);
 	printf("| bootstrap | event | median | min | floor median | floor min |\n|---|---|---:|---:|---:|---:|\n");

@@ -4,7 +4,7 @@
  * (test/integration/runtime_api_server.c) and a fake AWS endpoint in this program, measured in the
  * same run:
  *
- *   cold start   fork/exec -> first GET /next, and -> first POST .../response of a 1-record event
+ *   cold start   spawn (posix_spawn) -> first GET /next, and -> first POST .../response of a 1-record event
  *                (AWS calls answered by the fake endpoint directly: no network cost)
  *   memory       peak RSS (wait4 ru_maxrss) after 1,000 invocations of the 1-record event
  *   latency      one warm invocation through delay_proxy (tools/bench/delay_proxy.c: DELAY ms added to every AWS
@@ -536,7 +536,7 @@ static bool latency_run(struct rapi_server *srv, const struct subject *s, const 
 	return ok;
 }
 
-/* fork/exec/exit of `argv` (stdout/stderr to /dev/null), ms; negative on failure. */
+/* spawn/exec/exit of `argv` (stdout/stderr to /dev/null), ms; negative on failure. */
 static double exec_ms(char *const argv[])
 {
 	char *envp[] = { "PATH=/usr/bin:/bin", NULL };
@@ -649,7 +649,7 @@ int main(int argc, char **argv)
 	int rc = 0;
 	char calls[256];
 
-	/* The floor: fork/exec/exit of /bin/true, and of each C bootstrap printing its usage (exit 2). */
+	/* The floor: spawn/exec/exit of /bin/true, and of each C bootstrap printing its usage (exit 2). */
 	double floor_true, floor_true_min, floor_usage[MAX_C];
 	{
 		double v[MAX_SAMPLES];
@@ -753,7 +753,7 @@ int main(int argc, char **argv)
 	/* ---- report ---- */
 	bool primary_static = strstr(c_label[0], "static") != NULL;
 	printf("### Cold start\n\n"
-	       "fork/exec of the bootstrap to its first `GET /next`, and to the `POST …/response` of its first\n"
+	       "spawn (posix_spawn, no copy of the harness process) of the bootstrap to its first `GET /next`, and to the `POST …/response` of its first\n"
 	       "invocation (a 1-record event: one 3-item order); the AWS calls go straight to the fake endpoint.\n"
 	       "CPU = user + system time of the whole process (start, 1 invocation, exit; `wait4`), faults = its\n"
 	       "page faults (minor + major): what the start costs, less dependent on what else the machine is\n"
@@ -770,7 +770,7 @@ int main(int argc, char **argv)
 		       cold_next[r] / cold_next[k],
 		       cold_resp[r] / cold_resp[k], cold_cpu[r] / cold_cpu[k]);
 	}
-	printf("\nThe floor on this machine in the same run: fork/exec/exit of `/bin/true` %.2f ms (min %.2f)", floor_true,
+	printf("\nThe floor on this machine in the same run: spawn/exec/exit of `/bin/true` %.2f ms (min %.2f)", floor_true,
 	       floor_true_min);
 	for (int k = 0; k < c_count; k++)
 		printf("; of the %s process-cart-products with `--no-such-option` (exec, loading, usage message, exit) %.2f ms",

@@ -175,7 +175,7 @@ ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (b > 0) printf "%.1f×", a / b; el
 	awk -F'\t' '{ printf "| %s | %s | %s | %s | %s | %s |\n", $1, $2, $3, $4, $5, $6 }' "$work/compare.tsv"
 	echo "| CPU: instructions per input byte, 100-record stream batch (callgrind) | $c_ipb | – | – | ≤ 60 | $(met "$c_ipb" 60) |"
 	echo
-	echo "\"exec floor\": fork/exec/exit of \`/bin/true\` on this machine in the same run (median); a cold"
+	echo "\"exec floor\": spawn (posix_spawn)/exec/exit of \`/bin/true\` on this machine in the same run (median); a cold"
 	echo "start cannot be shorter. Wall times move with the machine's load; CPU time, page faults and"
 	echo "instruction counts much less (see each section)."
 	echo
