@@ -53,10 +53,12 @@ fi
 dir=$(mktemp -d "${TMPDIR:-/tmp}/cartflow-soak.XXXXXX")
 mkdir -p "$dir/logs"
 fault_pid=
+stopped=false
 cleanup() {
 	[ -z "$fault_pid" ] || { kill -TERM "$fault_pid" 2>/dev/null; wait "$fault_pid" 2>/dev/null; }
 	fault_pid=
-	tools/peers/peers.sh stop "$dir" >/dev/null 2>&1
+	$stopped || tools/peers/peers.sh stop "$dir" >/dev/null 2>&1
+	stopped=true
 }
 trap cleanup EXIT
 trap 'echo "soak: interrupted; logs in $dir"; exit 130' INT
@@ -152,6 +154,17 @@ no_secrets() {
 	done
 }
 check "no secret key, session token, signature or receipt handle in any log" no_secrets
+
+# The peers are stopped here, before their directory may go (peers.sh stop needs its pid files).
+cleanup
+peers_gone() {
+	local pid
+	for pid in "$DYNAMODB_LOCAL_PID" "$FAUXQS_PID" "$PROXY_PID"; do
+		kill -0 -- "-$pid" 2>/dev/null && { echo "     process group $pid is alive"; return 1; }
+	done
+	return 0
+}
+check "peers stopped: no process left behind" peers_gone
 
 echo "soak: $passed passed, $failed failed"
 if [ "$failed" = 0 ] && ! $keep; then rm -rf "$dir"; else echo "soak: logs kept in $dir"; fi
