@@ -2,11 +2,12 @@
 # The bad-day run (docs/reliability.md): the whole pipeline with faults injected between the
 # bootstraps and the local AWS peers, bootstraps killed with SIGKILL mid-invocation, and orders whose
 # cart line is missing (they must end in the DLQ). Passes only if nothing was lost and nothing leaked:
-#   1. cartflow-local accounts for every order: updated (every cart line ORDERED) or dead-lettered
-#      with a logged reason; the counts reconcile exactly; no bootstrap crashed (its own exit code);
-#   2. the fault proxy injected faults of the kinds asked for, at about the rate asked for;
-#   3. no log line (bootstraps' logs, cartflow-local's output) holds the secret key, the session token,
-#      a request signature or a receipt handle (the verifying proxy lists the ones it saw).
+#   1. cartflow-local's verdict: every order updated (every cart line ORDERED) or dead-lettered with a
+#      logged reason, the DLQ fully inspected, every SIGKILL asked for done, no crash (its exit code);
+#   2. the dead-lettered orders are exactly the ones seeded with a missing cart line;
+#   3. the fault proxy injected faults of every kind, at about the rate asked for;
+#   4. no log line holds the secret key, the session token, a signature or a receipt handle (both
+#      proxies list the values they saw); 5. no peer process is left.
 #
 #   tools/soak.sh [--orders N] [--rate R] [--kill N] [--missing-lines N] [--seed N] [--timeout S]
 #                 [--bin-dir DIR --cartflow-local FILE] [--keep]
@@ -17,7 +18,7 @@
 set -uo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 orders=500 rate=0.2 kills=2 missing=5 seed=1 timeout_s=900 bin_dir= cfl= keep=false
-usage() { sed -n '11,12p' "$0" | sed 's/^# *//' >&2; exit 2; }
+usage() { sed -n '12,13p' "$0" | sed 's/^# *//' >&2; exit 2; }
 while [ $# -gt 0 ]; do
 	case $1 in
 	--keep) ;;
@@ -54,9 +55,12 @@ dir=$(mktemp -d "${TMPDIR:-/tmp}/cartflow-soak.XXXXXX")
 mkdir -p "$dir/logs"
 fault_pid=
 stopped=false
-cleanup() {
+stop_fault_proxy() {
 	[ -z "$fault_pid" ] || { kill -TERM "$fault_pid" 2>/dev/null; wait "$fault_pid" 2>/dev/null; }
 	fault_pid=
+}
+cleanup() {
+	stop_fault_proxy
 	$stopped || tools/peers/peers.sh stop "$dir" >/dev/null 2>&1
 	stopped=true
 }
@@ -98,15 +102,12 @@ t0=$(date +%s%3N)
 	--log-dir "$dir/logs" >"$dir/cartflow-local.out" 2>"$dir/cartflow-local.err"
 rc=$?
 ms=$(($(date +%s%3N) - t0))
-kill -TERM "$fault_pid" 2>/dev/null
-wait "$fault_pid" 2>/dev/null
-fault_pid=
+stop_fault_proxy
 sed -n '/^cartflow-local summary/,$p' "$dir/cartflow-local.out"
 echo "  run time                  $((ms / 1000)).$((ms % 1000 / 100)) s"
-check "cartflow-local: every order updated or dead-lettered with a logged reason, counts reconciled, no crash (exit $rc)" \
+# cartflow-local's own verdict covers the accounting, the SIGKILLs asked for and crashes (docs/reliability.md).
+check "cartflow-local: every order updated or dead-lettered with a logged reason, $kills SIGKILLs, no crash (exit $rc)" \
 	[ "$rc" = 0 ] || { tail -n 20 "$dir/cartflow-local.err"; }
-check "SIGKILLs: $kills mid-invocation" grep -qE "\\($((kills / 2)) killed\\).*\\($(((kills + 1) / 2)) killed\\); crashes 0" \
-	"$dir/cartflow-local.out"
 check "the dead-lettered orders are the $missing with a missing cart line" \
 	grep -qE "^ +orders dead-lettered +$missing \\($missing seeded with a missing cart line\\)" "$dir/cartflow-local.out"
 

@@ -24,6 +24,18 @@ bool cfl_all_accounted(const struct cfl_run *run);
  */
 bool cfl_read_failure_reasons(struct cfl_run *run);
 
+/* Where the orders ended up, counted from their flags after cfl_verify. */
+struct cfl_order_counts {
+	unsigned long forwarded;       /* received from the queue or found in the DLQ */
+	unsigned long on_failure;      /* given up by the stream mapping */
+	unsigned long on_failure_only; /* ... and never on the queue */
+	unsigned long updated;         /* every cart line ORDERED */
+	unsigned long dead_lettered;
+	unsigned long both;            /* updated and dead-lettered (a duplicate message) */
+	unsigned long missing_line;    /* seeded without a cart line */
+};
+void cfl_count_orders(const struct cfl_run *run, struct cfl_order_counts *c);
+
 /*
  * After cfl_verify and cfl_read_failure_reasons: prints the accounting to `out` and returns whether it
  * holds: every order written was forwarded or sent to the stream's on-failure destination; every

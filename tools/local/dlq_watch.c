@@ -23,10 +23,8 @@ static void record(struct cfl_run *run, FILE *out, struct json_object *m)
 	long i = known ? cfl_mark_forwarded(run, id) : -1;
 	if (i < 0)
 		run->dlq_messages_unknown++;
-	if (i >= 0 && !run->orders[i].dead_lettered) {
+	if (i >= 0)
 		run->orders[i].dead_lettered = true;
-		run->orders_dead_lettered++;
-	}
 	pthread_mutex_unlock(&run->lock);
 	if (!out)
 		return;

@@ -93,10 +93,8 @@ static void send_to_on_failure(struct cfl_run *run, struct json_object *batch, s
 				    ? cfl_get_string(oid, "S")
 				    : NULL;
 		long k = cfl_order_index(run, order);
-		if (k >= 0 && !run->orders[k].on_failure) {
+		if (k >= 0)
 			run->orders[k].on_failure = true;
-			run->orders_on_failure++;
-		}
 		run->stream_records_abandoned++;
 		if (out)
 			fprintf(out, "{\"sequenceNumber\":\"%s\",\"orderId\":\"%s\",\"reason\":\"retries exhausted (%u)\"}\n",
