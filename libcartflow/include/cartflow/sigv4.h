@@ -90,8 +90,7 @@ struct cf_sigv4_result {
  * Returns CF_OK; CF_ERR_INVALID_ARG for a NULL or malformed argument, a URL that is not
  * absolute or holds a control byte (spaces are signed as %20), or a request header the signer adds itself (Authorization, X-Amz-Date, and the optional
  * ones it was asked to add); CF_ERR_HEADER for a header name that is not an HTTP token or a header
- * value or credential containing CR, LF; CF_ERR_NOMEM; CF_ERR_UNSUPPORTED when OpenSSL has no
- * HMAC-SHA256.
+ * value or credential containing CR, LF; CF_ERR_NOMEM.
  */
 CF_API enum cf_status cf_sigv4_sign(const struct cf_http_request *req, const struct cf_sigv4_params *p,
 				    struct cf_sigv4_result *out, struct cf_error *err) CF_WARN_UNUSED;

@@ -9,6 +9,7 @@
 #include "cartflow/sigv4.h"
 #include "model/arena.h"
 #include "model/buf.h"
+#include "model/sha256.h"
 
 /* The parts of an absolute URL, all borrowed from the URL string. */
 struct cf_sigv4_url {
@@ -65,18 +66,12 @@ bool cf_sigv4_name_is(struct cf_str a, const char *lower);
 /* `s` with leading and trailing spaces and tabs removed. */
 struct cf_str cf_sigv4_trim(struct cf_str s);
 
-/* SHA-256 of the concatenation of `count` byte ranges (borrowed). False when OpenSSL fails. */
-bool cf_sigv4_sha256(const struct cf_str *parts, size_t count, unsigned char out[32]);
-
-/* Write `len` bytes as lowercase hex plus a NUL to `out` (room for 2 * len + 1). */
-void cf_sigv4_hex(const unsigned char *in, size_t len, char *out);
-
 /*
  * Derive the signing key for `date8` (YYYYMMDD), p->region, p->service and the secret (through
  * p->key_cache when set), then write hex(HMAC-SHA256(key, string_to_sign)) and a NUL to `sig_hex`.
- * Everything is borrowed. CF_ERR_UNSUPPORTED or CF_ERR_NOMEM when OpenSSL fails.
+ * Everything is borrowed.
  */
-enum cf_status cf_sigv4_signature(const struct cf_sigv4_params *p, const char *date8, struct cf_str string_to_sign,
-				  char sig_hex[65], struct cf_error *err);
+void cf_sigv4_signature(const struct cf_sigv4_params *p, const char *date8, struct cf_str string_to_sign,
+			char sig_hex[65]);
 
 #endif

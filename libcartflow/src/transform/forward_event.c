@@ -1,5 +1,4 @@
 /* Pure function 1: a stream event to SQS messages, one per forwarded record. */
-#include <openssl/sha.h>
 #include <stdint.h>
 #include <stdio.h>
 
@@ -8,6 +7,7 @@
 #include "attr_internal.h"
 #include "buf.h"
 #include "cartflow/forward.h"
+#include "sha256.h"
 
 struct forward_doc {
 	struct cf_forward_batch pub;
@@ -33,12 +33,11 @@ static const char *fifo_token(struct cf_arena *arena, struct cf_str s)
 {
 	if (fifo_token_ok(s))
 		return cf_arena_strndup(arena, s.ptr, s.len);
-	unsigned char md[SHA256_DIGEST_LENGTH];
-	SHA256((const unsigned char *)s.ptr, s.len, md);
-	char *hex = cf_arena_alloc(arena, 2 * SHA256_DIGEST_LENGTH + 1);
+	unsigned char md[CF_SHA256_LEN];
+	cf_sha256(&s, 1, md);
+	char *hex = cf_arena_alloc(arena, 2 * CF_SHA256_LEN + 1);
 	if (hex)
-		for (size_t i = 0; i < SHA256_DIGEST_LENGTH; i++)
-			snprintf(hex + 2 * i, 3, "%02x", md[i]);
+		cf_hex_lower(md, sizeof(md), hex);
 	return hex;
 }
 
