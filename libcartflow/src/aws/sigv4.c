@@ -4,14 +4,12 @@
 #include <string.h>
 
 #include "model/alloc_internal.h"
+#include "model/utc_time.h"
 #include "sigv4_internal.h"
 
 #define ALGORITHM "AWS4-HMAC-SHA256"
 #define SCOPE_TERMINATOR "aws4_request"
 #define LIT_LEN(s) (sizeof(s) - 1)
-
-/* 9999-12-31T23:59:59Z: X-Amz-Date has four year digits. */
-static const int64_t max_time_s = INT64_C(253402300799);
 
 /* Headers never signed: hop-by-hop, or commonly added or rewritten between client and AWS. */
 static const char *const unsigned_headers[] = {
@@ -95,40 +93,23 @@ static enum cf_status check_args(const struct cf_http_request *req, const struct
 	if (!p->region || !is_scope_part(p->region) || !p->service || !is_scope_part(p->service))
 		return cf_error_set(err, CF_ERR_INVALID_ARG, "sigv4: region and service must be non-empty, "
 				    "without '/', spaces or control bytes");
-	if (p->time_s < 0 || p->time_s > max_time_s)
+	if (p->time_s < 0 || p->time_s > CF_UTC_MAX_TIME_S)
 		return cf_error_set(err, CF_ERR_INVALID_ARG, "sigv4: time_s %lld is outside years 1970-9999",
 				    (long long)p->time_s);
 	return check_creds(&p->creds, err);
 }
 
-static void put_digits(char *dst, unsigned value, int count)
-{
-	while (count--) {
-		dst[count] = (char)('0' + value % 10);
-		value /= 10;
-	}
-}
-
-/* X-Amz-Date for `t` (0 <= t <= max_time_s), via Howard Hinnant's days-to-civil algorithm. */
+/* X-Amz-Date for `t` (0 <= t <= CF_UTC_MAX_TIME_S). */
 static void format_amz_date(int64_t t, char out[17])
 {
-	int64_t days = t / 86400, secs = t % 86400;
-	int64_t z = days + 719468;
-	int64_t era = z / 146097;
-	unsigned doe = (unsigned)(z - era * 146097);
-	unsigned yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
-	unsigned doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-	unsigned mp = (5 * doy + 2) / 153;
-	unsigned day = doy - (153 * mp + 2) / 5 + 1;
-	unsigned month = mp < 10 ? mp + 3 : mp - 9;
-	unsigned year = (unsigned)(yoe + era * 400) + (month <= 2);
-	put_digits(out, year, 4);
-	put_digits(out + 4, month, 2);
-	put_digits(out + 6, day, 2);
+	struct cf_utc u = cf_utc_from_epoch(t);
+	cf_utc_put_digits(out, u.year, 4);
+	cf_utc_put_digits(out + 4, u.month, 2);
+	cf_utc_put_digits(out + 6, u.day, 2);
 	out[8] = 'T';
-	put_digits(out + 9, (unsigned)(secs / 3600), 2);
-	put_digits(out + 11, (unsigned)(secs / 60 % 60), 2);
-	put_digits(out + 13, (unsigned)(secs % 60), 2);
+	cf_utc_put_digits(out + 9, u.hour, 2);
+	cf_utc_put_digits(out + 11, u.minute, 2);
+	cf_utc_put_digits(out + 13, u.second, 2);
 	out[15] = 'Z';
 	out[16] = '\0';
 }

@@ -5,6 +5,7 @@
 #include <time.h>
 
 #include "buf.h"
+#include "utc_time.h"
 #include "cartflow/log.h"
 
 static const char *const level_names[] = { "TRACE", "DEBUG", "INFO", "WARN", "ERROR", "FATAL" };
@@ -41,11 +42,22 @@ CF_API bool cf_logger_enabled(const struct cf_logger *log, enum cf_log_level lev
 static void timestamp(char out[32])
 {
 	struct timespec ts;
-	struct tm tm;
 	clock_gettime(CLOCK_REALTIME, &ts);
-	gmtime_r(&ts.tv_sec, &tm);
-	size_t n = strftime(out, 32, "%Y-%m-%dT%H:%M:%S", &tm);
-	snprintf(out + n, 32 - n, ".%03ldZ", ts.tv_nsec / 1000000);
+	struct cf_utc u = cf_utc_from_epoch(ts.tv_sec);
+	const struct {
+		unsigned value;
+		int digits;
+		char after;
+	} parts[] = { { u.year, 4, '-' },   { u.month, 2, '-' },  { u.day, 2, 'T' },
+		      { u.hour, 2, ':' },   { u.minute, 2, ':' }, { u.second, 2, '.' },
+		      { (unsigned)(ts.tv_nsec / 1000000), 3, 'Z' } };
+	char *p = out;
+	for (size_t i = 0; i < sizeof(parts) / sizeof(parts[0]); i++) {
+		cf_utc_put_digits(p, parts[i].value, parts[i].digits);
+		p += parts[i].digits;
+		*p++ = parts[i].after;
+	}
+	*p = '\0';
 }
 
 /* Text values: printable as is, control characters as JSON-style escapes, so the line stays one line. */
