@@ -670,34 +670,53 @@ int main(int argc, char **argv)
 		}
 	}
 
-	/* Cold start and memory, every subject. */
+	/*
+	 * Cold start, every subject, interleaved: round i runs subject 0, 1, ... in turn, the reference
+	 * (fewer runs) every (C runs / reference runs)th round, so the C bootstraps and the reference meet
+	 * the same machine load over the same span of time and the ratios compare like with like. One
+	 * unmeasured round first: page cache, Python's imports.
+	 */
 	double cold_next[2 * (MAX_C + 1)], cold_resp[2 * (MAX_C + 1)], rss[2 * (MAX_C + 1)], serve[2 * (MAX_C + 1)];
 	double cold_next_min[2 * (MAX_C + 1)], cold_resp_min[2 * (MAX_C + 1)], cold_cpu[2 * (MAX_C + 1)],
 		cold_faults[2 * (MAX_C + 1)];
+	static double next[2 * (MAX_C + 1)][MAX_SAMPLES], resp[2 * (MAX_C + 1)][MAX_SAMPLES],
+		cpu[2 * (MAX_C + 1)][MAX_SAMPLES], faults[2 * (MAX_C + 1)][MAX_SAMPLES];
+	static char cold_calls[2 * (MAX_C + 1)][256];
+	int done[2 * (MAX_C + 1)] = { 0 };
+	const int ref_stride = cold_c / cold_ref;
+	for (int i = -1; i < cold_c && !rc; i++)
+		for (size_t k = 0; k < n_subjects && !rc; k++) {
+			const struct subject *s = &subjects[k];
+			if (s->reference && (i % ref_stride != 0 || done[k] == cold_ref))
+				continue;
+			double ignore[4];
+			int j = done[k];
+			bool counted = i >= 0;
+			if (!cold_run(srv, s, s->reference ? &ev_ref : &ev_c, aws.port, counted ? &next[k][j] : &ignore[0],
+				      counted ? &resp[k][j] : &ignore[1], counted ? &cpu[k][j] : &ignore[2],
+				      counted ? &faults[k][j] : &ignore[3]))
+				rc = 1;
+			done[k] += counted;
+			fake_take(&aws, cold_calls[k], sizeof(cold_calls[k])); /* what the last run called */
+		}
+	for (size_t k = 0; k < n_subjects && !rc; k++) {
+		const struct subject *s = &subjects[k];
+		int runs = s->reference ? cold_ref : cold_c;
+		cold_next[k] = median_of(next[k], runs);
+		cold_resp[k] = median_of(resp[k], runs);
+		cold_cpu[k] = median_of(cpu[k], runs);
+		cold_faults[k] = median_of(faults[k], runs);
+		cold_next_min[k] = stats_of(next[k], (size_t)runs).min;
+		cold_resp_min[k] = stats_of(resp[k], (size_t)runs).min;
+		fprintf(stderr, "  cold start %-24s %-22s /next %8.2f ms, /response %8.2f ms, CPU %7.2f ms (%d runs; last: %s)\n",
+			s->label, function_names[s->fn], cold_next[k], cold_resp[k], cold_cpu[k], runs, cold_calls[k]);
+	}
+
+	/* Memory, every subject. */
 	for (size_t k = 0; k < n_subjects && !rc; k++) {
 		const struct subject *s = &subjects[k];
 		const struct events *ev = s->reference ? &ev_ref : &ev_c;
-		int runs = s->reference ? cold_ref : cold_c;
-		double next[MAX_SAMPLES], resp[MAX_SAMPLES], cpu[MAX_SAMPLES], faults[MAX_SAMPLES];
-		/* One unmeasured run first: page cache, Python's imports. */
-		double ignore_a, ignore_b, ignore_c, ignore_d;
-		if (!cold_run(srv, s, ev, aws.port, &ignore_a, &ignore_b, &ignore_c, &ignore_d))
-			rc = 1;
-		for (int i = 0; i < runs && !rc; i++)
-			if (!cold_run(srv, s, ev, aws.port, &next[i], &resp[i], &cpu[i], &faults[i]))
-				rc = 1;
-		if (rc)
-			break;
-		cold_next[k] = median_of(next, runs);
-		cold_resp[k] = median_of(resp, runs);
-		cold_cpu[k] = median_of(cpu, runs);
-		cold_faults[k] = median_of(faults, runs);
-		cold_next_min[k] = stats_of(next, (size_t)runs).min;
-		cold_resp_min[k] = stats_of(resp, (size_t)runs).min;
-		fake_take(&aws, calls, sizeof(calls));
-		fprintf(stderr, "  cold start %-24s %-22s /next %8.2f ms, /response %8.2f ms, CPU %7.2f ms (%d runs; %s)\n",
-			s->label, function_names[s->fn], cold_next[k], cold_resp[k], cold_cpu[k], runs, calls);
-		runs = s->reference ? mem_ref : mem_c;
+		int runs = s->reference ? mem_ref : mem_c;
 		double r[MAX_SAMPLES], t[MAX_SAMPLES];
 		for (int i = 0; i < runs && !rc; i++)
 			if (!memory_run(srv, s, ev, aws.port, invocations, &r[i], &t[i]))
@@ -757,8 +776,9 @@ int main(int argc, char **argv)
 	       "invocation (a 1-record event: one 3-item order); the AWS calls go straight to the fake endpoint.\n"
 	       "CPU = user + system time of the whole process (start, 1 invocation, exit; `wait4`), faults = its\n"
 	       "page faults (minor + major): what the start costs, less dependent on what else the machine is\n"
-	       "doing (faults not at all). Median (and min) of %d runs (C) and %d runs (reference), after one\n"
-	       "unmeasured run each.\n\n",
+	       "doing (faults not at all). Median (and min) of %d runs (C) and %d runs (reference), interleaved\n"
+	       "(the reference every few C rounds, so both meet the same machine load), after one unmeasured\n"
+	       "round.\n\n",
 	       cold_c, cold_ref);
 	printf("| function | build | exec → first /next (min) | exec → first /response (min) | CPU | faults | reference /next | reference /response | reference CPU | reference faults | ratio /next | ratio /response | ratio CPU |\n"
 	       "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n");
