@@ -4,8 +4,8 @@
 #   check_bootstrap_zip.sh --build SOURCE  run `make -C SOURCE dist` first, then check SOURCE/dist/*.zip;
 #                                          skips (exit 77) without the cross toolchain and qemu
 #                                          (tools/install-deps.sh package installs them)
-# For each zip: it holds one file, bootstrap, mode 755; the ELF is for ARCH, needs only glibc and no
-# symbol newer than GLIBC_2.34 (tools/package/check-elf.sh); unpacked into an empty directory and
+# For each zip: it holds one file, bootstrap, mode 755; the ELF is a statically linked ARCH executable
+# (tools/package/check-elf.sh); unpacked into an empty directory and
 # run with an empty environment (arm64 under qemu-aarch64), it answers a fixture event with the
 # expected response, both with --dry-run and for real over HTTPS (TLS, SigV4, the static libcurl
 # and OpenSSL) against a local fake AWS endpoint whose self-signed certificate it is told to trust,
