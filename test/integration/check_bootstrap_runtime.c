@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -208,6 +209,30 @@ START_TEST(test_update_cart_status_invocations)
 }
 END_TEST
 
+/* /next long-polls: an invocation queued while the bootstrap already waits is handed to it. */
+START_TEST(test_event_queued_while_next_waits)
+{
+	struct rapi_server *srv = rapi_server_start();
+	ck_assert_ptr_nonnull(srv);
+	struct child_env env;
+	child_env_init(&env, srv, true);
+	pid_t pid = start_bootstrap(update_cart_status_path, &env);
+	ck_assert_msg(rapi_server_wait_first_next(srv, WAIT_MS), "no GET /next");
+	struct timespec pause = { 0, 100 * 1000000L };
+	nanosleep(&pause, NULL);
+	ck_assert_uint_eq(rapi_server_results(srv), 0);
+	size_t len;
+	char *event = read_data("orders/sqs_two_orders.json", &len);
+	ck_assert(rapi_server_queue(srv, "late-1", event, len, NULL, 0));
+	struct rapi_request r = wait_result(srv, "late-1", "response");
+	rapi_request_clean_up(&r);
+	expect_exit_after_500(srv, pid);
+	ck_assert_uint_eq(rapi_server_count(srv, "GET", NEXT, false), 2);
+	free(event);
+	rapi_server_stop(srv);
+}
+END_TEST
+
 START_TEST(test_process_cart_products_invocations)
 {
 	struct rapi_server *srv = rapi_server_start();
@@ -349,6 +374,7 @@ static Suite *bootstrap_suite(void)
 	tcase_set_timeout(tc, 60);
 	tcase_add_test(tc, test_update_cart_status_invocations);
 	tcase_add_test(tc, test_process_cart_products_invocations);
+	tcase_add_test(tc, test_event_queued_while_next_waits);
 	tcase_add_test(tc, test_many_invocations_in_a_row);
 	tcase_add_test(tc, test_init_error);
 	tcase_add_test(tc, test_runtime_api_unreachable);

@@ -49,6 +49,8 @@ struct rapi_server {
 	size_t rec_count, rec_cap;
 	size_t results;
 	int64_t first_next_ns;
+	struct MHD_Connection **waiting; /* suspended GET /next requests, resumed on every change */
+	size_t n_waiting, waiting_cap;
 };
 
 /* Per request: the body received so far. */
@@ -56,6 +58,7 @@ struct req_state {
 	char *body;
 	size_t len, cap;
 	bool too_big;
+	bool recorded; /* a resumed GET /next comes back through the handler */
 };
 
 int64_t rapi_now_ns(void)
@@ -160,35 +163,62 @@ static enum MHD_Result reply_json(struct MHD_Connection *c, unsigned status, con
 	return reply(c, status, r);
 }
 
-/* GET /next: hand out the next invocation, waiting for one unless an exhausted status is set. */
+/*
+ * Broadcast a change to the waiting threads and to the suspended GET /next requests, then unlock.
+ * The requests are resumed outside the lock: MHD may run the handler, which takes it, meanwhile.
+ */
+static void changed_unlock(struct rapi_server *srv)
+{
+	pthread_cond_broadcast(&srv->cv);
+	struct MHD_Connection **waiting = srv->waiting;
+	size_t n = srv->n_waiting;
+	srv->waiting = NULL;
+	srv->n_waiting = srv->waiting_cap = 0;
+	pthread_mutex_unlock(&srv->mu);
+	for (size_t i = 0; i < n; i++)
+		MHD_resume_connection(waiting[i]);
+	free(waiting);
+}
+
+/*
+ * GET /next: hand out the next invocation, or the exhausted status; with neither, the request is
+ * suspended (no thread waits) until a change resumes it and it comes back here.
+ */
 static enum MHD_Result serve_next(struct rapi_server *srv, struct MHD_Connection *c)
 {
 	struct queued q = { 0 };
 	unsigned status = 0;
 	pthread_mutex_lock(&srv->mu);
-	for (;;) {
-		if (srv->q_count) {
-			q = srv->queue[srv->q_head];
-			srv->queue[srv->q_head] = (struct queued){ 0 };
-			srv->q_head++;
-			if (--srv->q_count == 0)
-				srv->q_head = 0;
-			break;
+	if (srv->q_count) {
+		q = srv->queue[srv->q_head];
+		srv->queue[srv->q_head] = (struct queued){ 0 };
+		srv->q_head++;
+		if (--srv->q_count == 0)
+			srv->q_head = 0;
+	} else if (srv->auto_left) {
+		char id[32];
+		snprintf(id, sizeof(id), "auto-%zu", srv->auto_seq++);
+		srv->auto_left--;
+		q.id = dup_bytes(id, strlen(id));
+		q.event = dup_bytes(srv->auto_event, srv->auto_len);
+		q.len = srv->auto_len;
+	} else if (srv->stopping || srv->exhausted_status) {
+		status = srv->stopping ? 500 : srv->exhausted_status;
+	} else {
+		if (srv->n_waiting == srv->waiting_cap) {
+			size_t cap = srv->waiting_cap ? 2 * srv->waiting_cap : 8;
+			struct MHD_Connection **grown = realloc(srv->waiting, cap * sizeof(*grown));
+			if (!grown) {
+				pthread_mutex_unlock(&srv->mu);
+				return MHD_NO;
+			}
+			srv->waiting = grown;
+			srv->waiting_cap = cap;
 		}
-		if (srv->auto_left) {
-			char id[32];
-			snprintf(id, sizeof(id), "auto-%zu", srv->auto_seq++);
-			srv->auto_left--;
-			q.id = dup_bytes(id, strlen(id));
-			q.event = dup_bytes(srv->auto_event, srv->auto_len);
-			q.len = srv->auto_len;
-			break;
-		}
-		if (srv->stopping || srv->exhausted_status) {
-			status = srv->stopping ? 500 : srv->exhausted_status;
-			break;
-		}
-		pthread_cond_wait(&srv->cv, &srv->mu);
+		srv->waiting[srv->n_waiting++] = c;
+		MHD_suspend_connection(c);
+		pthread_mutex_unlock(&srv->mu);
+		return MHD_YES;
 	}
 	pthread_mutex_unlock(&srv->mu);
 	if (status)
@@ -314,7 +344,10 @@ static enum MHD_Result handle(void *cls, struct MHD_Connection *c, const char *u
 	if (rs->too_big)
 		return reply_json(c, 413, "{\"errorMessage\":\"payload too large\"}", "application/json");
 
-	record_request(srv, c, method, url, rs);
+	if (!rs->recorded) {
+		record_request(srv, c, method, url, rs);
+		rs->recorded = true;
+	}
 	if (!strcmp(method, "GET") && !strcmp(url, NEXT_PATH))
 		return serve_next(srv, c);
 	if (!strcmp(method, "POST") && is_result_path(url)) {
@@ -359,7 +392,9 @@ struct rapi_server *rapi_server_start(void)
 	addr.sin_family = AF_INET;
 	addr.sin_port = 0;
 	addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-	srv->daemon = MHD_start_daemon(MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_THREAD_PER_CONNECTION | MHD_USE_AUTO, 0,
+	/* One polling thread, no thread per connection: a new connection costs the measured process nothing
+	 * but the accept (tools/bench times cold starts against this server). */
+	srv->daemon = MHD_start_daemon(MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_AUTO | MHD_ALLOW_SUSPEND_RESUME, 0,
 				       NULL, NULL, handle, srv, MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&addr,
 				       MHD_OPTION_NOTIFY_COMPLETED, request_completed, srv,
 				       MHD_OPTION_CONNECTION_TIMEOUT, (unsigned int)120, MHD_OPTION_END);
@@ -408,8 +443,7 @@ void rapi_server_stop(struct rapi_server *srv)
 		return;
 	pthread_mutex_lock(&srv->mu);
 	srv->stopping = true;
-	pthread_cond_broadcast(&srv->cv);
-	pthread_mutex_unlock(&srv->mu);
+	changed_unlock(srv);
 	MHD_stop_daemon(srv->daemon);
 	forget_everything(srv);
 	pthread_cond_destroy(&srv->cv);
@@ -457,8 +491,7 @@ bool rapi_server_queue(struct rapi_server *srv, const char *request_id, const ch
 		}
 	}
 	srv->queue[srv->q_head + srv->q_count++] = q;
-	pthread_cond_broadcast(&srv->cv);
-	pthread_mutex_unlock(&srv->mu);
+	changed_unlock(srv);
 	return true;
 }
 
@@ -472,8 +505,7 @@ bool rapi_server_autoserve(struct rapi_server *srv, const char *event, size_t le
 	srv->auto_event = copy;
 	srv->auto_len = len;
 	srv->auto_left = count;
-	pthread_cond_broadcast(&srv->cv);
-	pthread_mutex_unlock(&srv->mu);
+	changed_unlock(srv);
 	return true;
 }
 
@@ -481,8 +513,7 @@ void rapi_server_set_exhausted_status(struct rapi_server *srv, unsigned status)
 {
 	pthread_mutex_lock(&srv->mu);
 	srv->exhausted_status = status;
-	pthread_cond_broadcast(&srv->cv);
-	pthread_mutex_unlock(&srv->mu);
+	changed_unlock(srv);
 }
 
 void rapi_server_set_recording(struct rapi_server *srv, bool record)

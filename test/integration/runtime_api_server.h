@@ -12,7 +12,8 @@
  *   POST / with X-Amz-Target DynamoDB_20120810.UpdateItem   200 {"Attributes":{}}
  *   POST / with X-Amz-Target AmazonSQS.SendMessageBatch     200, every entry Successful
  *   anything else                                 404 (or 400 for an unknown X-Amz-Target)
- * Every request is recorded (unless recording is off). One thread per connection. Thread-safe.
+ * Every request is recorded (unless recording is off). One polling thread serves every connection (a
+ * waiting /next is suspended, not blocked), so a new connection costs no thread. Thread-safe.
  */
 #ifndef CF_RUNTIME_API_SERVER_H
 #define CF_RUNTIME_API_SERVER_H
