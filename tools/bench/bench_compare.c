@@ -672,10 +672,11 @@ int main(int argc, char **argv)
 	}
 
 	/*
-	 * Cold start, every subject, interleaved: round i runs subject 0, 1, ... in turn, the reference
-	 * (fewer runs) every (C runs / reference runs)th round, so the C bootstraps and the reference meet
-	 * the same machine load over the same span of time and the ratios compare like with like. One
-	 * unmeasured round first: page cache, Python's imports.
+	 * Cold start, every subject, interleaved: each round runs every subject once, starting one subject
+	 * later than the round before (so none always follows the same one), the reference (fewer runs)
+	 * every (C runs / reference runs)th round. The C bootstraps and the reference meet the same machine
+	 * load over the same span of time and the ratios compare like with like. One unmeasured round
+	 * first: page cache, Python's imports.
 	 */
 	double cold_next[2 * (MAX_C + 1)], cold_resp[2 * (MAX_C + 1)], rss[2 * (MAX_C + 1)], serve[2 * (MAX_C + 1)];
 	double cold_next_min[2 * (MAX_C + 1)], cold_resp_min[2 * (MAX_C + 1)], cold_cpu[2 * (MAX_C + 1)],
@@ -686,7 +687,8 @@ int main(int argc, char **argv)
 	int done[2 * (MAX_C + 1)] = { 0 };
 	const int ref_stride = cold_c / cold_ref;
 	for (int i = -1; i < cold_c && !rc; i++)
-		for (size_t k = 0; k < n_subjects && !rc; k++) {
+		for (size_t step = 0; step < n_subjects && !rc; step++) {
+			size_t k = (step + (size_t)(i + 1)) % n_subjects; /* each round starts one subject later */
 			const struct subject *s = &subjects[k];
 			if (s->reference && (i % ref_stride != 0 || done[k] == cold_ref))
 				continue;
