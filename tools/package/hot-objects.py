@@ -14,7 +14,8 @@ import sys
 
 SECTION_ONLY = re.compile(r"^ (\.\S+)\s*$")
 SECTION_LINE = re.compile(r"^ (\.\S+)?\s+0x([0-9a-f]+)\s+0x([0-9a-f]+)\s+(\S.*)$")
-MEMBER = re.compile(r"^(?:.*/)?([^/()]+\.a)\(([^()]+)\)$")
+# archive(member), or a member build-bootstrap.sh extracted to build-static/hot-ARCH/ARCHIVE/MEMBER
+MEMBER = re.compile(r"^(?:.*/)?([^/()]+\.a)\(([^()]+)\)$|^(?:.*/)?hot-[^/]+/([^/]+\.a)/([^/]+)$")
 
 
 def text_sections(path):
@@ -40,7 +41,8 @@ def text_sections(path):
             start, size = int(m.group(2), 16), int(m.group(3), 16)
             member = MEMBER.match(m.group(4).strip())
             if size and member:
-                out.append((start, start + size, f"{member.group(1)} {member.group(2)}"))
+                archive, name = (member.group(1), member.group(2)) if member.group(1) else member.group(3, 4)
+                out.append((start, start + size, f"{archive} {name}"))
     return sorted(out)
 
 
