@@ -6,12 +6,13 @@
 #
 # Installs what is missing (tools/install-deps.sh bench), builds into build-bench/ (meson, release),
 # then runs: bench_compare (cold start, RSS, round trips under 10 ms per AWS call, latency vs batch
-# size), bench_transform (MB/s), callgrind (instructions per input byte, C and Rust serde_json), the
+# size), bench_faults (this machine's cost of a page fault and a system call, printed with the
+# machine), bench_transform (MB/s), callgrind (instructions per input byte, C and Rust serde_json), the
 # reference's JSON work (MB/s), and tools/run-local.sh --orders 1000 (end to end, local peers).
 # The C bootstraps measured are the deployed ones when they exist: dist/*-x86_64.zip, else
 # build-static-x86_64/shims/, else this build's (dynamic); the table says which. Leaves no process
 # behind: every benchmark program waits for what it starts; run-local.sh stops its peers.
-# About 6-8 minutes on the 2-core machine (--quick: about 3, for trying the suite; --no-e2e: 1 less).
+# About 3-4 minutes on the 2-core machine (--quick: about 2, for trying the suite; --no-e2e: 1 less).
 set -euo pipefail
 root=$(cd "$(dirname "$0")/../.." && pwd)
 cd "$root"
@@ -73,6 +74,9 @@ say "C bootstraps: $label"
 say "bench_compare: cold start, memory, round trips (C and reference)"
 "$bin/bench_compare" "${quick[@]}" --out-dir "$work" --callgrind "$(command -v valgrind)" "${c_args[@]}" >"$work/compare.md" 2> >(tee "$work/compare.log" >&2)
 
+say "bench_faults"
+"$bin/bench_faults" "$deployed/process-cart-products" >"$work/faults.md" 2>/dev/null ||
+	"$bin/bench_faults" >"$work/faults.md"
 say "bench_transform"
 "$bin/bench_transform" >"$work/transform.md"
 c_mbs=$(awk -F'|' '/stream -> messages, 100 records/ { gsub(/ /, "", $4); print $4 }' "$work/transform.md")
@@ -165,6 +169,7 @@ ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (b > 0) printf "%.1f×", a / b; el
 	echo "| OS | Debian $(cat /etc/debian_version) |"
 	echo "| load average at start / end | $load_start / $load_end (shared with other jobs) |"
 	[ -z "$psi_start" ] || echo "| CPU pressure at start / end (time some task waited for a CPU, last 60 s) | $psi_start / $psi_end |"
+	cat "$work/faults.md"
 	echo "| C bootstraps | $label |"
 	echo "| reference | Python $(/usr/bin/python3 -c 'import sys; print(sys.version.split()[0])'), boto3 $(/usr/bin/python3 -c 'import boto3, botocore; print(boto3.__version__ + ", botocore " + botocore.__version__)') (Debian), tools/bench/reference/ |"
 	echo
