@@ -47,7 +47,11 @@ void rapi_request_clean_up(struct rapi_request *r);
 /* Start on 127.0.0.1 with an ephemeral port. NULL on failure. */
 struct rapi_server *rapi_server_start(void);
 
-/* Wake any waiting /next (it answers 500), stop the daemon, free everything. NULL is a no-op. */
+/*
+ * Wake any waiting /next (it answers 500), stop the daemon, free everything. NULL is a no-op. Must
+ * not run while another thread is still in a call on `srv` (a /next it resumes could still be
+ * suspended when the daemon stops).
+ */
 void rapi_server_stop(struct rapi_server *srv);
 
 unsigned short rapi_server_port(const struct rapi_server *srv);

@@ -685,13 +685,13 @@ int main(int argc, char **argv)
 		cpu[2 * (MAX_C + 1)][MAX_SAMPLES], faults[2 * (MAX_C + 1)][MAX_SAMPLES];
 	static char cold_calls[2 * (MAX_C + 1)][256];
 	int done[2 * (MAX_C + 1)] = { 0 };
-	const int ref_stride = cold_c / cold_ref;
+	const int ref_stride = cold_ref < cold_c ? cold_c / cold_ref : 1;
 	for (int i = -1; i < cold_c && !rc; i++)
 		for (size_t step = 0; step < n_subjects && !rc; step++) {
 			size_t k = (step + (size_t)(i + 1)) % n_subjects; /* each round starts one subject later */
 			const struct subject *s = &subjects[k];
-			if (s->reference && (i % ref_stride != 0 || done[k] == cold_ref))
-				continue;
+			if (s->reference && ((i >= 0 && i % ref_stride != 0) || done[k] == cold_ref))
+				continue; /* the warm-up round (i = -1) runs every subject */
 			double ignore[4];
 			int j = done[k];
 			bool counted = i >= 0;

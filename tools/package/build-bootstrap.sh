@@ -41,6 +41,7 @@ dir="$root/build-static-$arch"
 # and print their paths in the list's order. A member an archive lacks (another version, another
 # architecture) is left out: the order is an optimisation, the link is complete without it.
 # libcartflow.a is built by meson itself and already links first; libgcc_eh.a is not worth it.
+# Paths are joined with spaces here and commas for meson: the checkout's path must have neither.
 hot_objects() {
 	local out="$root/build-static/hot-$arch" archive member path
 	local -A members=()
@@ -63,7 +64,9 @@ hot_objects() {
 	done
 }
 link_args='-static -no-pie'
-hot=$(hot_objects)
+[ -r "$here/hot-objects.txt" ] || { echo "build-bootstrap.sh: $here/hot-objects.txt missing (tools/package/hot-objects.sh writes it)" >&2; exit 1; }
+hot=$(hot_objects) || exit 1
+[ -n "$hot" ] || echo "build-bootstrap.sh: no member of hot-objects.txt found in this build's archives; linking without the layout" >&2
 setup="$prefix $link_args$hot"  # a build directory set up with anything else is set up again
 if [ -f "$dir/build.ninja" ] && [ "$(cat "$dir/.setup" 2>/dev/null)" != "$setup" ]; then
 	rm -rf "$dir"

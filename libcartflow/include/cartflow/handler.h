@@ -82,9 +82,10 @@ CF_API enum cf_status cf_runtime_serve(struct cf_runtime *rt, struct cf_handler 
  * The whole bootstrap: with no arguments, the Runtime API loop on AWS_LAMBDA_RUNTIME_API; with
  * `--event FILE [--dry-run]` (FILE "-" = stdin), one local invocation whose response is the last
  * line of stdout (exit 0; 1 when the invocation failed; 2 for usage or configuration errors).
- * `argv` borrowed. Returns the process exit code. Meant to be a process's main: it ignores SIGPIPE
- * and initialises OpenSSL without its error strings, legacy cipher names and atexit cleanup, which
- * affects everything else in the process that uses OpenSSL (lambda_main.c says why).
+ * `argv` borrowed. Returns the process exit code. Meant to be a process's main: it ignores SIGPIPE,
+ * makes host names resolve from /etc/hosts then DNS only, and initialises OpenSSL without its error
+ * strings, legacy cipher names and atexit cleanup; all of this affects everything else in the process
+ * (lambda_main.c says why).
  */
 CF_API int cf_lambda_main(int argc, char **argv, const char *function_name, cf_handler_new_fn new_handler);
 

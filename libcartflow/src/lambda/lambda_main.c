@@ -1,4 +1,5 @@
 /* The bootstrap's main: the Runtime API loop, or one local invocation. */
+#include <nss.h>
 #include <openssl/crypto.h>
 #include <signal.h>
 #include <stdio.h>
@@ -169,9 +170,21 @@ static void decline_unused_openssl_init(void)
 			    NULL);
 }
 
+/*
+ * Host names resolve from /etc/hosts, then DNS, whatever /etc/nsswitch.conf lists. The deployed
+ * bootstrap links glibc statically: glibc has those two sources built in, but any other one named in
+ * nsswitch.conf (myhostname, resolve, mymachines...) it would dlopen from the host, a shared library
+ * built for another glibc, which can crash the process. The AWS endpoints need nothing but DNS.
+ */
+static void resolve_hosts_from_files_and_dns(void)
+{
+	(void)__nss_configure_lookup("hosts", "files dns");
+}
+
 CF_API int cf_lambda_main(int argc, char **argv, const char *function_name, cf_handler_new_fn new_handler)
 {
 	signal(SIGPIPE, SIG_IGN);
+	resolve_hosts_from_files_and_dns();
 	decline_unused_openssl_init();
 	if (argc == 1)
 		return runtime_loop(function_name, new_handler);

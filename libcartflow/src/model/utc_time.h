@@ -19,7 +19,7 @@ struct cf_utc {
 /* The UTC date and time of `t`, clamped to 0..CF_UTC_MAX_TIME_S. */
 struct cf_utc cf_utc_from_epoch(int64_t t);
 
-/* Write the last `count` decimal digits of `value`, zero-padded, to `dst` (no NUL). */
+/* Write the last `count` decimal digits of `value`, zero-padded, to the caller's `dst` (no NUL). */
 void cf_utc_put_digits(char *dst, unsigned value, int count);
 
 #endif
