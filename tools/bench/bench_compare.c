@@ -672,9 +672,8 @@ int main(int argc, char **argv)
 	}
 
 	/*
-	 * Cold start, every subject, interleaved: each round runs every subject once, starting one subject
-	 * later than the round before (so none always follows the same one), the reference (fewer runs)
-	 * every (C runs / reference runs)th round. The C bootstraps and the reference meet the same machine
+	 * Cold start, every subject, interleaved: each round runs every subject once, in an order of its
+	 * own, the reference (fewer runs) every (C runs / reference runs)th round. The C bootstraps and the reference meet the same machine
 	 * load over the same span of time and the ratios compare like with like. One unmeasured round
 	 * first: page cache, Python's imports.
 	 */
@@ -686,9 +685,21 @@ int main(int argc, char **argv)
 	static char cold_calls[2 * (MAX_C + 1)][256];
 	int done[2 * (MAX_C + 1)] = { 0 };
 	const int ref_stride = cold_ref < cold_c ? cold_c / cold_ref : 1;
-	for (int i = -1; i < cold_c && !rc; i++)
+	size_t round_order[2 * (MAX_C + 1)];
+	uint32_t seed = 12345;
+	for (int i = -1; i < cold_c && !rc; i++) {
+		/* Each round in its own order (a fixed-seed shuffle), so that what ran just before a
+		 * subject (a 50 MiB Python process, say) is the same mix for every subject. */
+		for (size_t j = 0; j < n_subjects; j++)
+			round_order[j] = j;
+		for (size_t j = n_subjects; j > 1; j--) {
+			seed = seed * 1664525u + 1013904223u;
+			size_t r = (seed >> 16) % j, t = round_order[j - 1];
+			round_order[j - 1] = round_order[r];
+			round_order[r] = t;
+		}
 		for (size_t step = 0; step < n_subjects && !rc; step++) {
-			size_t k = (step + (size_t)(i + 1)) % n_subjects; /* each round starts one subject later */
+			size_t k = round_order[step];
 			const struct subject *s = &subjects[k];
 			if (s->reference && ((i >= 0 && i % ref_stride != 0) || done[k] == cold_ref))
 				continue; /* the warm-up round (i = -1) runs every subject */
@@ -702,6 +713,7 @@ int main(int argc, char **argv)
 			done[k] += counted;
 			fake_take(&aws, cold_calls[k], sizeof(cold_calls[k])); /* what the last run called */
 		}
+	}
 	for (size_t k = 0; k < n_subjects && !rc; k++) {
 		const struct subject *s = &subjects[k];
 		int runs = s->reference ? cold_ref : cold_c;
@@ -780,8 +792,8 @@ int main(int argc, char **argv)
 	       "CPU = user + system time of the whole process (start, 1 invocation, exit; `wait4`), faults = its\n"
 	       "page faults (minor + major): what the start costs, less dependent on what else the machine is\n"
 	       "doing (faults not at all). Median (and min) of %d runs (C) and %d runs (reference), interleaved\n"
-	       "(the reference every few C rounds, so both meet the same machine load), after one unmeasured\n"
-	       "round.\n\n",
+	       "(rounds of every subject in a shuffled order, the reference every few rounds, so all meet the\n"
+	       "same machine load and none always follows the same one), after one unmeasured round.\n\n",
 	       cold_c, cold_ref);
 	printf("| function | build | exec → first /next (min) | exec → first /response (min) | CPU | faults | reference /next | reference /response | reference CPU | reference faults | ratio /next | ratio /response | ratio CPU |\n"
 	       "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n");
