@@ -549,6 +549,19 @@ static double exec_ms(char *const argv[])
 	return (double)(rapi_now_ns() - t0) / 1e6;
 }
 
+/* `order` = 0 .. n-1 in a pseudo-random order; `seed` (a fixed start: runs are repeatable) advances. */
+static void shuffle(size_t *order, size_t n, uint32_t *seed)
+{
+	for (size_t j = 0; j < n; j++)
+		order[j] = j;
+	for (size_t j = n; j > 1; j--) {
+		*seed = *seed * 1664525u + 1013904223u; /* LCG, Numerical Recipes */
+		size_t r = (*seed >> 16) % j, t = order[j - 1];
+		order[j - 1] = order[r];
+		order[r] = t;
+	}
+}
+
 static double median_of(const double *v, int n)
 {
 	double copy[MAX_SAMPLES];
@@ -672,10 +685,10 @@ int main(int argc, char **argv)
 	}
 
 	/*
-	 * Cold start, every subject, interleaved: each round runs every subject once, in an order of its
-	 * own, the reference (fewer runs) every (C runs / reference runs)th round. The C bootstraps and the reference meet the same machine
-	 * load over the same span of time and the ratios compare like with like. One unmeasured round
-	 * first: page cache, Python's imports.
+	 * Cold start, every subject, interleaved: each round runs every subject once in a shuffled order,
+	 * the reference (fewer runs) every (C runs / reference runs)th round, so all meet the same machine
+	 * load and none always runs right after the same one (a 50 MiB Python process, say). One
+	 * unmeasured round first: page cache, Python's imports.
 	 */
 	double cold_next[2 * (MAX_C + 1)], cold_resp[2 * (MAX_C + 1)], rss[2 * (MAX_C + 1)], serve[2 * (MAX_C + 1)];
 	double cold_next_min[2 * (MAX_C + 1)], cold_resp_min[2 * (MAX_C + 1)], cold_cpu[2 * (MAX_C + 1)],
@@ -685,33 +698,26 @@ int main(int argc, char **argv)
 	static char cold_calls[2 * (MAX_C + 1)][256];
 	int done[2 * (MAX_C + 1)] = { 0 };
 	const int ref_stride = cold_ref < cold_c ? cold_c / cold_ref : 1;
-	size_t round_order[2 * (MAX_C + 1)];
+	size_t order[2 * (MAX_C + 1)];
 	uint32_t seed = 12345;
 	for (int i = -1; i < cold_c && !rc; i++) {
-		/* Each round in its own order (a fixed-seed shuffle), so that what ran just before a
-		 * subject (a 50 MiB Python process, say) is the same mix for every subject. */
-		for (size_t j = 0; j < n_subjects; j++)
-			round_order[j] = j;
-		for (size_t j = n_subjects; j > 1; j--) {
-			seed = seed * 1664525u + 1013904223u;
-			size_t r = (seed >> 16) % j, t = round_order[j - 1];
-			round_order[j - 1] = round_order[r];
-			round_order[r] = t;
-		}
+		shuffle(order, n_subjects, &seed);
 		for (size_t step = 0; step < n_subjects && !rc; step++) {
-			size_t k = round_order[step];
+			size_t k = order[step];
 			const struct subject *s = &subjects[k];
-			if (s->reference && ((i >= 0 && i % ref_stride != 0) || done[k] == cold_ref))
-				continue; /* the warm-up round (i = -1) runs every subject */
-			double ignore[4];
-			int j = done[k];
-			bool counted = i >= 0;
-			if (!cold_run(srv, s, s->reference ? &ev_ref : &ev_c, aws.port, counted ? &next[k][j] : &ignore[0],
-				      counted ? &resp[k][j] : &ignore[1], counted ? &cpu[k][j] : &ignore[2],
-				      counted ? &faults[k][j] : &ignore[3]))
+			bool warm_up = i < 0;
+			if (s->reference && !warm_up && (i % ref_stride != 0 || done[k] == cold_ref))
+				continue;
+			double v[4] = { 0 };
+			if (!cold_run(srv, s, s->reference ? &ev_ref : &ev_c, aws.port, &v[0], &v[1], &v[2], &v[3])) {
 				rc = 1;
-			done[k] += counted;
+				break;
+			}
 			fake_take(&aws, cold_calls[k], sizeof(cold_calls[k])); /* what the last run called */
+			if (warm_up)
+				continue;
+			int j = done[k]++;
+			next[k][j] = v[0], resp[k][j] = v[1], cpu[k][j] = v[2], faults[k][j] = v[3];
 		}
 	}
 	for (size_t k = 0; k < n_subjects && !rc; k++) {

@@ -8,6 +8,7 @@
 #include "alloc_internal.h"
 #include "buf.h"
 #include "dry_run.h"
+#include "sha256.h"
 
 struct dry_run {
 	FILE *out;
@@ -27,8 +28,7 @@ static void md5_hex(const char *s, size_t n, char out[33])
 	unsigned char md[EVP_MAX_MD_SIZE];
 	unsigned len = 0;
 	EVP_Digest(s, n, md, &len, EVP_md5(), NULL);
-	for (unsigned i = 0; i < len && i < 16; i++)
-		snprintf(out + 2 * i, 3, "%02x", md[i]);
+	cf_hex_lower(md, len < 16 ? len : 16, out);
 }
 
 /* {"Successful":[{"Id","MessageId","MD5OfMessageBody"}...],"Failed":[]} for every entry. */
