@@ -229,7 +229,7 @@ static bool judge(struct cfl_run *run, const struct cfl_bootstrap *boots, size_t
 			  : !accounted ? "not every order was updated or dead-lettered in time"
 			  : !reasons ? "cannot read update-cart-status.log"
 			  : !balanced ? "the orders do not reconcile (see PROBLEM above)"
-			  : counts.on_failure ? "stream records were given up (on-failure destination): orders not updated"
+			  : run->stream_records_abandoned ? "stream records were given up (on-failure destination): orders not updated"
 			  : dlq < 0 || (unsigned long)dlq != run->dlq_messages_seen
 				  ? "the DLQ holds messages that were not inspected (depth differs from messages seen)"
 			  : run->dlq_messages_unknown ? "the DLQ holds messages that name none of the orders"

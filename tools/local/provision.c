@@ -136,6 +136,43 @@ bool cfl_provision(struct cfl_run *run)
 	return ok;
 }
 
+/* Items collected into JSON arrays of at most `limit`, each handed to `flush` (which takes it) when full. */
+struct batch {
+	struct cfl_run *run;
+	struct cfl_aws *aws;
+	size_t limit;
+	bool (*flush)(struct cfl_run *run, struct cfl_aws *aws, struct json_object *items);
+	struct json_object *items; /* NULL while empty */
+	bool ok;
+};
+
+/* Add `item` (taken); dropped once a flush has failed. */
+static void batch_add(struct batch *b, struct json_object *item)
+{
+	if (!b->ok) {
+		json_object_put(item);
+		return;
+	}
+	if (!b->items)
+		b->items = json_object_new_array();
+	json_object_array_add(b->items, item);
+	if (json_object_array_length(b->items) == b->limit) {
+		b->ok = b->flush(b->run, b->aws, b->items);
+		b->items = NULL;
+	}
+}
+
+/* Flush what is left; false when any flush failed. */
+static bool batch_end(struct batch *b)
+{
+	if (b->ok && b->items)
+		b->ok = b->flush(b->run, b->aws, b->items);
+	else
+		json_object_put(b->items);
+	b->items = NULL;
+	return b->ok;
+}
+
 /* BatchWriteItem `puts` (taken), retrying UnprocessedItems. */
 static bool batch_write(struct cfl_run *run, struct cfl_aws *aws, struct json_object *puts)
 {
@@ -239,21 +276,11 @@ bool cfl_seed(struct cfl_run *run)
 	struct cfl_aws aws;
 	if (!cfl_aws_open(&aws, &run->config))
 		return false;
-	bool ok = true;
-	struct json_object *puts = json_object_new_array();
-	for (unsigned o = 0; o < run->opt.orders && ok; o++) {
-		for (unsigned i = run->orders[o].missing_line ? 1 : 0; i < run->opt.items && ok; i++) {
-			json_object_array_add(puts, put_request(cart_line(run, o, i)));
-			if (json_object_array_length(puts) == 25) {
-				ok = batch_write(run, &aws, puts);
-				puts = json_object_new_array();
-			}
-		}
-	}
-	if (ok && json_object_array_length(puts))
-		ok = batch_write(run, &aws, puts);
-	else
-		json_object_put(puts);
+	struct batch puts = { run, &aws, 25, batch_write, NULL, true }; /* BatchWriteItem's limit */
+	for (unsigned o = 0; o < run->opt.orders && puts.ok; o++)
+		for (unsigned i = run->orders[o].missing_line ? 1 : 0; i < run->opt.items && puts.ok; i++)
+			batch_add(&puts, put_request(cart_line(run, o, i)));
+	bool ok = batch_end(&puts);
 	/* Orders one by one, as a shop writes them; each becomes one stream INSERT. */
 	for (unsigned o = 0; o < run->opt.orders && ok && !run->stop; o++) {
 		struct json_object *req = json_object_new_object();
@@ -337,26 +364,18 @@ bool cfl_verify(struct cfl_run *run)
 		run->orders[o].lines_ordered = 0;
 		run->orders[o].first_line_created = false;
 	}
-	bool ok = true;
-	struct json_object *keys = json_object_new_array();
-	for (unsigned o = 0; o < run->opt.orders && ok; o++) {
-		for (unsigned i = 0; i < run->opt.items && ok; i++) {
+	struct batch keys = { run, &aws, 100, read_lines, NULL, true }; /* BatchGetItem's limit */
+	for (unsigned o = 0; o < run->opt.orders && keys.ok; o++) {
+		for (unsigned i = 0; i < run->opt.items && keys.ok; i++) {
 			char pk[64], sk[64];
 			line_key(run, o, i, pk, sk, sizeof(pk));
 			struct json_object *key = json_object_new_object();
 			json_object_object_add(key, "PK", cfl_s(pk));
 			json_object_object_add(key, "SK", cfl_s(sk));
-			json_object_array_add(keys, key);
-			if (json_object_array_length(keys) == 100) { /* BatchGetItem's limit */
-				ok = read_lines(run, &aws, keys);
-				keys = json_object_new_array();
-			}
+			batch_add(&keys, key);
 		}
 	}
-	if (ok && json_object_array_length(keys))
-		ok = read_lines(run, &aws, keys);
-	else
-		json_object_put(keys);
+	bool ok = batch_end(&keys);
 	cfl_aws_close(&aws);
 	if (!ok)
 		fprintf(stderr, "cartflow-local: could not read the cart lines back\n");
