@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# TLS is always verified (docs/reliability.md, "Security"): update-cart-status --event against a local
+# TLS is always verified (docs/reliability.md, its table of checks): update-cart-status --event against a local
 # HTTPS stand-in for DynamoDB (tls/https-server.mjs) with certificates made here by openssl:
 #   1. the server's certificate is trusted (SSL_CERT_FILE) and names 127.0.0.1: the calls go through;
 #   2. an unrelated certificate is trusted instead: peer verification refuses, nothing reaches the
