@@ -148,6 +148,7 @@ void cfl_count_orders(const struct cfl_run *run, struct cfl_order_counts *c)
 	for (unsigned i = 0; i < run->opt.orders; i++) {
 		const struct cfl_order *o = &run->orders[i];
 		bool u = updated(run, o);
+		c->done += o->done_ms != 0;
 		c->forwarded += o->forwarded;
 		c->on_failure += o->on_failure;
 		c->on_failure_only += o->on_failure && !o->forwarded;

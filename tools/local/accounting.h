@@ -26,6 +26,7 @@ bool cfl_read_failure_reasons(struct cfl_run *run);
 
 /* Where the orders ended up, counted from their flags after cfl_verify. */
 struct cfl_order_counts {
+	unsigned long done;            /* every message of it processed without error (done_ms set) */
 	unsigned long forwarded;       /* received from the queue or found in the DLQ */
 	unsigned long on_failure;      /* given up by the stream mapping */
 	unsigned long on_failure_only; /* ... and never on the queue */

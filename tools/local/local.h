@@ -69,7 +69,6 @@ struct cfl_run {
 	unsigned long messages_failed;
 	unsigned long sqs_invocations;
 	unsigned long invocation_errors;
-	unsigned long orders_done;
 	unsigned long dlq_messages_seen;
 	unsigned long dlq_messages_unknown; /* DLQ messages whose body names none of our orders */
 	bool seeding_finished;           /* cfl_seed returned; seeding_ok says how */

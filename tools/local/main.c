@@ -112,24 +112,30 @@ static int cmp_i64(const void *a, const void *b)
 static void progress(struct cfl_run *run, bool tty, int64_t started)
 {
 	pthread_mutex_lock(&run->lock);
+	struct cfl_order_counts counts;
+	cfl_count_orders(run, &counts);
 	double s = (double)(cfl_now_ms() - started) / 1000.0;
 	fprintf(stderr, "%s[%6.1fs] stream %lu seen / %lu forwarded, %lu invocations | sqs %lu ok / %lu failed, %lu invocations | orders done %lu/%u%s",
 		tty ? "\r" : "", s, run->stream_records_seen, run->stream_records_forwarded, run->stream_invocations,
-		run->messages_succeeded, run->messages_failed, run->sqs_invocations, run->orders_done, run->opt.orders,
+		run->messages_succeeded, run->messages_failed, run->sqs_invocations, counts.done, run->opt.orders,
 		tty ? "   " : "\n");
 	pthread_mutex_unlock(&run->lock);
 }
 
+struct tally {
+	unsigned restarts, kills, crashes;
+};
+
 /* Restarts, kills and crashes of bootstraps [from, to), summed. */
-static void tally(const struct cfl_bootstrap *boots, size_t from, size_t to, unsigned *restarts, unsigned *kills,
-		  unsigned *crashes)
+static struct tally tally(const struct cfl_bootstrap *boots, size_t from, size_t to)
 {
-	*restarts = *kills = 0;
+	struct tally t = { 0 };
 	for (size_t i = from; i < to; i++) {
-		*restarts += boots[i].starts ? boots[i].starts - 1 : 0;
-		*kills += boots[i].kills;
-		*crashes += boots[i].unexpected_exits;
+		t.restarts += boots[i].starts ? boots[i].starts - 1 : 0;
+		t.kills += boots[i].kills;
+		t.crashes += boots[i].unexpected_exits;
 	}
+	return t;
 }
 
 static void summary(struct cfl_run *run, const struct cfl_bootstrap *boots, size_t n_boots, int64_t elapsed_ms,
@@ -157,14 +163,14 @@ static void summary(struct cfl_run *run, const struct cfl_bootstrap *boots, size
 	       run->messages_failed, run->sqs_invocations);
 	printf("  invocation errors         %lu\n", run->invocation_errors);
 	printf("  stream records abandoned  %lu\n", run->stream_records_abandoned);
-	unsigned p_restarts, p_kills, c_restarts, c_kills, crashes = 0;
-	tally(boots, 0, 1, &p_restarts, &p_kills, &crashes);
-	tally(boots, 1, n_boots, &c_restarts, &c_kills, &crashes);
+	struct tally p = tally(boots, 0, 1), c = tally(boots, 1, n_boots);
 	printf("  bootstrap restarts        %s %u (%u killed), %s x%zu %u (%u killed); crashes %u\n", boots[0].name,
-	       p_restarts, p_kills, boots[1].name, n_boots - 1, c_restarts, c_kills, crashes);
+	       p.restarts, p.kills, boots[1].name, n_boots - 1, c.restarts, c.kills, p.crashes + c.crashes);
 	printf("  cart lines checked        %lu, ORDERED %lu, not ORDERED %lu\n", lines, ordered, lines - ordered);
 	printf("  DLQ depth                 %ld\n", dlq);
-	printf("  orders completed          %lu/%u\n", run->orders_done, run->opt.orders);
+	struct cfl_order_counts counts;
+	cfl_count_orders(run, &counts);
+	printf("  orders completed          %lu/%u\n", counts.done, run->opt.orders);
 	printf("  write-to-ORDERED latency  p50 %lld ms, p99 %lld ms\n", (long long)p50, (long long)p99);
 	printf("  elapsed                   %.1f s (%.1f orders/s)\n", (double)elapsed_ms / 1000.0,
 	       elapsed_ms > 0 ? run->opt.orders * 1000.0 / (double)elapsed_ms : 0.0);
@@ -223,8 +229,7 @@ static bool judge(struct cfl_run *run, const struct cfl_bootstrap *boots, size_t
 	bool balanced = cfl_reconcile(run, stdout);
 	struct cfl_order_counts counts;
 	cfl_count_orders(run, &counts);
-	unsigned restarts, kills, crashes = 0;
-	tally(boots, 0, n_boots, &restarts, &kills, &crashes);
+	struct tally all = tally(boots, 0, n_boots);
 	const char *why = !seeded ? "seeding failed"
 			  : !accounted ? "not every order was updated or dead-lettered in time"
 			  : !reasons ? "cannot read update-cart-status.log"
@@ -233,8 +238,8 @@ static bool judge(struct cfl_run *run, const struct cfl_bootstrap *boots, size_t
 			  : dlq < 0 || (unsigned long)dlq != run->dlq_messages_seen
 				  ? "the DLQ holds messages that were not inspected (depth differs from messages seen)"
 			  : run->dlq_messages_unknown ? "the DLQ holds messages that name none of the orders"
-			  : crashes ? "a bootstrap crashed"
-			  : kills < run->opt.kills ? "fewer SIGKILLs than asked for"
+			  : all.crashes ? "a bootstrap crashed"
+			  : all.kills < run->opt.kills ? "fewer SIGKILLs than asked for"
 						   : NULL;
 	if (why)
 		printf("FAILED: %s\n", why);

@@ -42,10 +42,8 @@ static void account(struct cfl_run *run, const char *body, bool succeeded)
 {
 	char id[64];
 	long i = cfl_body_order_id(body, id, sizeof(id)) ? cfl_mark_forwarded(run, id) : -1;
-	if (succeeded && i >= 0 && !run->orders[i].done_ms) {
+	if (succeeded && i >= 0 && !run->orders[i].done_ms)
 		run->orders[i].done_ms = cfl_now_ms();
-		run->orders_done++;
-	}
 }
 
 static void delete_messages(struct cfl_aws *aws, struct cfl_run *run, struct json_object *entries)
