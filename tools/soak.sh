@@ -92,13 +92,7 @@ export AWS_LAMBDA_LOG_FORMAT=JSON
 node tools/peers/fault-proxy.mjs --upstream "$AWS_ENDPOINT_URL" --rate "$rate" --seed "$seed" \
 	--stats "$dir/faults.json" --secrets-out "$dir/fault-secrets.txt" >"$dir/fault-proxy.log" 2>&1 &
 fault_pid=$!
-fault_port=
-for _ in $(seq 1 200); do
-	fault_port=$(sed -n 's/^fault-proxy listening on 127\.0\.0\.1:\([0-9][0-9]*\).*/\1/p' "$dir/fault-proxy.log" | head -1)
-	[ -n "$fault_port" ] && break
-	kill -0 "$fault_pid" 2>/dev/null || break
-	sleep 0.05
-done
+fault_port=$(listening_port "$dir/fault-proxy.log" fault-proxy "$fault_pid")
 check "fault proxy listening ($(head -1 "$dir/fault-proxy.log"))" [ -n "$fault_port" ] || { echo "soak: $passed passed, $failed failed"; exit 1; }
 
 t0=$(date +%s%3N)
@@ -164,14 +158,7 @@ check "no secret key, session token, signature or receipt handle in any log" no_
 
 # The peers are stopped here, before their directory may go (peers.sh stop needs its pid files).
 cleanup
-peers_gone() {
-	local pid
-	for pid in "$DYNAMODB_LOCAL_PID" "$FAUXQS_PID" "$PROXY_PID"; do
-		kill -0 -- "-$pid" 2>/dev/null && { echo "     process group $pid is alive"; return 1; }
-	done
-	return 0
-}
-check "peers stopped: no process left behind" peers_gone
+check "peers stopped: no process left behind" process_groups_gone "$DYNAMODB_LOCAL_PID" "$FAUXQS_PID" "$PROXY_PID"
 
 echo "soak: $passed passed, $failed failed"
 if [ "$failed" = 0 ] && ! $keep; then rm -rf "$dir"; else echo "soak: logs kept in $dir"; fi

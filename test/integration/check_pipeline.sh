@@ -312,8 +312,8 @@ fi
 section "stop the peers"
 check "peers.sh stop" stop_peers
 gone() {
-	local pid port
-	for pid in "${peer_pids[@]}"; do kill -0 -- "-$pid" 2>/dev/null && { echo "     process group $pid is alive"; return 1; }; done
+	local port
+	process_groups_gone "${peer_pids[@]}" || return 1
 	for port in "${peer_ports[@]}"; do
 		ss -ltnH "sport = :$port" | grep -q . && { echo "     port $port is still listening"; return 1; }
 	done

@@ -33,13 +33,7 @@ cert() {
 serve() {
 	node "$here/tls/https-server.mjs" "$dir/$1.key" "$dir/$1.pem" >"$dir/server-$1.log" 2>&1 &
 	server_pid=$!
-	port=
-	for _ in $(seq 1 200); do
-		port=$(sed -n 's/^https-server listening on 127\.0\.0\.1:\([0-9][0-9]*\)$/\1/p' "$dir/server-$1.log")
-		[ -n "$port" ] && return 0
-		sleep 0.05
-	done
-	return 1
+	port=$(listening_port "$dir/server-$1.log" https-server "$server_pid")
 }
 # invoke NAME CA_FILE ENDPOINT: one local invocation; output in $dir/NAME.{out,err,rc}
 invoke() {

@@ -1,6 +1,6 @@
 # shellcheck shell=bash disable=SC2154 # work: set by the script that sources this file
-# Shell helpers for scripts that talk to the local peers (tools/peers/smoke.sh,
-# test/integration/check_pipeline.sh). Source it, then set `work` (a scratch directory) before `call`.
+# Shell helpers for scripts that talk to the local peers (tools/peers/smoke.sh, tools/soak.sh,
+# test/integration/check_pipeline.sh, test/integration/check_tls.sh). Source it, then set `work` (a scratch directory) before `call`.
 # `peers` is this directory unless the script set it.
 peers=${peers:-$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)}
 passed=0 failed=0
@@ -12,6 +12,26 @@ check() {
 	local what=$1
 	shift
 	if "$@"; then ok "$what"; else bad "$what"; return 1; fi
+}
+# listening_port LOG NAME PID: waits up to 10 s for "NAME listening on 127.0.0.1:PORT" in LOG and
+# prints PORT; returns 1 when the time is up or process PID has exited first.
+listening_port() {
+	local port
+	for _ in $(seq 1 200); do
+		port=$(sed -n "s/^$2 listening on 127\.0\.0\.1:\([0-9][0-9]*\).*/\1/p" "$1" 2>/dev/null | head -1)
+		[ -n "$port" ] && { echo "$port"; return 0; }
+		kill -0 "$3" 2>/dev/null || return 1
+		sleep 0.05
+	done
+	return 1
+}
+# process_groups_gone PGID...: true when none of these process groups has a process left.
+process_groups_gone() {
+	local pid
+	for pid in "$@"; do
+		kill -0 -- "-$pid" 2>/dev/null && { echo "     process group $pid is alive"; return 1; }
+	done
+	return 0
 }
 # js FILE EXPR: evaluates EXPR with j = the JSON in FILE; prints the result (strings bare).
 js() {
