@@ -46,6 +46,24 @@ def text_sections(path):
     return sorted(out)
 
 
+# glibc's string functions: F.o picks one of F-ISA.o at start-up by the CPU (IFUNC). Valgrind's
+# CPU has no AVX-512, so callgrind sees the avx2 variants where most machines run evex or avx512 ones.
+VARIANT = re.compile(r"^libc\.a ([a-z0-9_]+)-([a-z0-9_-]+)\.o$")
+FAMILIES = ("evex", "avx512", "avx2", "avx", "sse4", "ssse3", "sse2")
+
+
+def family_rank(isa):
+    return next((i for i, f in enumerate(FAMILIES) if isa.startswith(f)), len(FAMILIES))
+
+
+def ifunc_siblings(hot, linked):
+    """Every linked variant of a function whose resolver and one variant ran, those a machine with
+    AVX-512 picks first (linked after the rest, so one family's variants share pages)."""
+    functions = {m.group(1) for m in map(VARIANT.match, hot) if m and f"libc.a {m.group(1)}.o" in hot}
+    siblings = [name for name in linked if name not in hot and (m := VARIANT.match(name)) and m.group(1) in functions]
+    return sorted(siblings, key=lambda name: (family_rank(VARIANT.match(name).group(2)), name))
+
+
 def executed_addresses(path):
     with open(path) as f:
         return {int(line.split()[0], 16) for line in f if line.startswith("0x")}
@@ -72,6 +90,8 @@ def main(args):
     for name in order:
         if name in hot:
             print(name)
+    for name in ifunc_siblings(hot, order):
+        print(name)
 
 
 if __name__ == "__main__":

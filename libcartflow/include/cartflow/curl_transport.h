@@ -2,6 +2,7 @@
 #ifndef CARTFLOW_CURL_TRANSPORT_H
 #define CARTFLOW_CURL_TRANSPORT_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -44,6 +45,14 @@ struct cf_curl_transport_options {
 	 * default. An explicit path or SSL_CERT_FILE that cannot be read is CF_ERR_CONFIG.
 	 */
 	const char *ca_file;
+	/*
+	 * false: cf_curl_transport_new starts libcurl (curl_global_init, which initialises OpenSSL, and
+	 * the multi and share handles). true: it only checks the options and picks the CA bundle, and
+	 * libcurl starts in cf_curl_transport_start() or the first send, whichever comes first; a start
+	 * that fails then fails that call. For a program that overlaps the start with other waiting (the
+	 * bootstrap starts it while its first /next is in flight).
+	 */
+	bool defer_start;
 };
 
 /*
@@ -73,11 +82,18 @@ struct cf_curl_transport_options {
  * destroying every transport.
  *
  * Errors: CF_ERR_INVALID_ARG (NULL `out`, negative timeout, too many connections), CF_ERR_CONFIG (CA
- * bundle unreadable), CF_ERR_NOMEM, CF_ERR_TRANSPORT (curl_global_init failed). On failure `*out` is
- * zeroed.
+ * bundle unreadable), CF_ERR_NOMEM, CF_ERR_TRANSPORT (curl_global_init failed; not with defer_start).
+ * On failure `*out` is zeroed.
  */
 CF_API enum cf_status cf_curl_transport_new(const struct cf_curl_transport_options *opt, struct cf_transport *out,
 					    struct cf_error *err) CF_WARN_UNUSED;
+
+/*
+ * Start libcurl for a transport made with defer_start (a no-op when it has started already).
+ * `t` borrowed; it must come from cf_curl_transport_new (else CF_ERR_INVALID_ARG). Errors:
+ * CF_ERR_TRANSPORT (curl_global_init failed), CF_ERR_NOMEM; a later send tries again.
+ */
+CF_API enum cf_status cf_curl_transport_start(const struct cf_transport *t, struct cf_error *err) CF_WARN_UNUSED;
 
 #ifdef __cplusplus
 }

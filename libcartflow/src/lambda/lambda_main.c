@@ -9,9 +9,12 @@
 #include "alloc_internal.h"
 #include "cartflow/curl_transport.h"
 #include "cartflow/handler.h"
+#include "cartflow/socket_transport.h"
 #include "dry_run.h"
 
 enum { EXIT_HANDLER_FAILED = 1, EXIT_USAGE = 2 };
+
+static void decline_unused_openssl_init(void);
 
 static char *read_event(const char *path, size_t *len)
 {
@@ -64,7 +67,7 @@ static int local_invoke(const char *function_name, cf_handler_new_fn new_handler
 		}
 		cf_dry_run_attach(fake, stdout);
 		transport = cf_fake_transport_as_transport(fake);
-	} else if (cf_curl_transport_new(NULL, &transport, &err)) {
+	} else if ((decline_unused_openssl_init(), cf_curl_transport_new(NULL, &transport, &err))) {
 		fprintf(stderr, "%s: %s\n", function_name, err.message);
 		goto out;
 	}
@@ -101,6 +104,23 @@ out:
 	return rc;
 }
 
+/*
+ * The hook the Runtime API transport calls once its first /next is on the wire: libcurl and OpenSSL
+ * start while the Runtime API answers, instead of before the bootstrap asks for work. A failure here
+ * is not lost: the first AWS call starts libcurl again and reports it for that invocation.
+ */
+static void start_aws_transport(void *aws_transport)
+{
+	decline_unused_openssl_init();
+	struct cf_error ignored;
+	if (cf_curl_transport_start(aws_transport, &ignored) != CF_OK)
+		return; /* the first AWS call tries again and reports it */
+}
+
+/*
+ * Two transports: the Runtime API (plain HTTP on the same host) goes over a bare socket, which is
+ * ready in microseconds; AWS goes over libcurl, started while the first /next is in flight.
+ */
 static int runtime_loop(const char *function_name, cf_handler_new_fn new_handler)
 {
 	struct cf_logger log;
@@ -112,16 +132,19 @@ static int runtime_loop(const char *function_name, cf_handler_new_fn new_handler
 	}
 	int rc = EXIT_HANDLER_FAILED;
 	struct cf_error err = { 0 };
-	struct cf_transport transport = { 0 };
+	struct cf_transport aws = { 0 }, runtime_api = { 0 };
 	struct cf_runtime *rt = NULL;
 	struct cf_handler *handler = NULL;
-	if (cf_curl_transport_new(NULL, &transport, &err) ||
-	    cf_runtime_new(&(struct cf_runtime_options){ .api = api, .transport = transport }, &rt, &err)) {
+	const struct cf_socket_transport_options rapi_opt = { .on_first_wait = start_aws_transport,
+							      .on_first_wait_ctx = &aws };
+	if (cf_curl_transport_new(&(struct cf_curl_transport_options){ .defer_start = true }, &aws, &err) ||
+	    cf_socket_transport_new(&rapi_opt, &runtime_api, &err) ||
+	    cf_runtime_new(&(struct cf_runtime_options){ .api = api, .transport = runtime_api }, &rt, &err)) {
 		struct cf_log_field f[] = { { "reason", err.message } };
 		cf_log(&log, CF_LOG_FATAL, "cannot reach the Runtime API", f, 1);
 		goto out;
 	}
-	const struct cf_handler_env env = { .transport = transport, .log = &log };
+	const struct cf_handler_env env = { .transport = aws, .log = &log };
 	if (new_handler(&env, &handler, &err)) {
 		struct cf_log_field f[] = { { "reason", err.message } };
 		cf_log(&log, CF_LOG_FATAL, "initialisation failed", f, 1);
@@ -134,7 +157,8 @@ static int runtime_loop(const char *function_name, cf_handler_new_fn new_handler
 out:
 	cf_handler_destroy(handler);
 	cf_runtime_destroy(rt);
-	cf_transport_destroy(&transport);
+	cf_transport_destroy(&runtime_api);
+	cf_transport_destroy(&aws);
 	return rc;
 }
 
@@ -185,7 +209,6 @@ CF_API int cf_lambda_main(int argc, char **argv, const char *function_name, cf_h
 {
 	signal(SIGPIPE, SIG_IGN);
 	resolve_hosts_from_files_and_dns();
-	decline_unused_openssl_init();
 	if (argc == 1)
 		return runtime_loop(function_name, new_handler);
 	const char *event = NULL;

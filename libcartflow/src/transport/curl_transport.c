@@ -51,6 +51,7 @@ struct curl_transport {
 	long connect_timeout_ms;
 	size_t max_response_bytes;
 	char *ca_file; /* NULL = curl's built-in default */
+	bool started;  /* curl_global_init ran and multi, share exist */
 };
 
 static pthread_once_t global_once = PTHREAD_ONCE_INIT;
@@ -436,12 +437,16 @@ static void run_batch(struct curl_transport *ct, const struct cf_http_request *r
 	}
 }
 
+static enum cf_status start(struct curl_transport *ct, struct cf_error *err);
+
 static enum cf_status curl_send(void *data, const struct cf_http_request *req, struct cf_http_response *resp,
 				struct cf_error *err)
 {
 	if (!data || !req || !resp)
 		return cf_error_set(err, CF_ERR_INVALID_ARG, "curl transport: send needs a request and a response");
-	enum cf_status st = CF_OK;
+	enum cf_status st = start(data, err);
+	if (st)
+		return st;
 	run_batch(data, req, 1, 1, resp, &st, err);
 	return st;
 }
@@ -454,6 +459,15 @@ static enum cf_status curl_send_many(void *data, const struct cf_http_request *r
 						    "curl transport: send_many");
 	if (st || count == 0)
 		return st;
+	struct cf_error start_err;
+	if ((st = start(data, &start_err)) != CF_OK) {
+		for (size_t i = 0; i < count; i++) {
+			statuses[i] = st;
+			if (errs)
+				errs[i] = start_err;
+		}
+		return st;
+	}
 	run_batch(data, reqs, count, max_in_flight, resps, statuses, errs);
 	return CF_OK;
 }
@@ -547,10 +561,6 @@ CF_API enum cf_status cf_curl_transport_new(const struct cf_curl_transport_optio
 	if (!o.max_response_bytes)
 		o.max_response_bytes = CF_CURL_DEFAULT_MAX_RESPONSE_BYTES;
 
-	pthread_once(&global_once, global_init_once);
-	if (global_rc != CURLE_OK)
-		return cf_error_set(err, CF_ERR_TRANSPORT, "curl_global_init: %s", curl_easy_strerror(global_rc));
-
 	enum cf_status st = CF_ERR_NOMEM;
 	struct curl_transport *ct = cf_mem_calloc(1, sizeof(*ct));
 	if (!ct)
@@ -563,28 +573,47 @@ CF_API enum cf_status cf_curl_transport_new(const struct cf_curl_transport_optio
 	ct->max_response_bytes = o.max_response_bytes;
 
 	st = pick_ca_file(o.ca_file, &ct->ca_file, err);
+	if (st == CF_OK && !o.defer_start)
+		st = start(ct, err);
 	if (st != CF_OK)
 		goto out_destroy;
-
-	st = CF_ERR_NOMEM;
-	ct->multi = curl_multi_init();
-	ct->share = curl_share_init();
-	if (!ct->multi || !ct->share)
-		goto out_nomem;
-	if (curl_multi_setopt(ct->multi, CURLMOPT_MAX_TOTAL_CONNECTIONS, (long)o.max_connections) != CURLM_OK ||
-	    curl_multi_setopt(ct->multi, CURLMOPT_MAXCONNECTS, (long)o.max_connections) != CURLM_OK ||
-	    curl_share_setopt(ct->share, CURLSHOPT_SHARE, CURL_LOCK_DATA_SSL_SESSION) != CURLSHE_OK)
-		goto out_nomem;
-
 	out->methods = &curl_methods;
 	out->data = ct;
 	return CF_OK;
 
 out_nomem:
-	cf_error_set(err, CF_ERR_NOMEM, "cf_curl_transport_new: out of memory");
+	st = cf_error_set(err, CF_ERR_NOMEM, "cf_curl_transport_new: out of memory");
 out_destroy:
 	curl_destroy(ct);
 	return st;
+}
+
+/* libcurl itself: the process-wide init once, then this transport's multi and share handles. */
+static enum cf_status start(struct curl_transport *ct, struct cf_error *err)
+{
+	if (ct->started)
+		return CF_OK;
+	pthread_once(&global_once, global_init_once);
+	if (global_rc != CURLE_OK)
+		return cf_error_set(err, CF_ERR_TRANSPORT, "curl_global_init: %s", curl_easy_strerror(global_rc));
+	if (!ct->multi)
+		ct->multi = curl_multi_init();
+	if (!ct->share)
+		ct->share = curl_share_init();
+	if (!ct->multi || !ct->share ||
+	    curl_multi_setopt(ct->multi, CURLMOPT_MAX_TOTAL_CONNECTIONS, (long)ct->slot_count) != CURLM_OK ||
+	    curl_multi_setopt(ct->multi, CURLMOPT_MAXCONNECTS, (long)ct->slot_count) != CURLM_OK ||
+	    curl_share_setopt(ct->share, CURLSHOPT_SHARE, CURL_LOCK_DATA_SSL_SESSION) != CURLSHE_OK)
+		return cf_error_set(err, CF_ERR_NOMEM, "curl transport: out of memory starting libcurl");
+	ct->started = true;
+	return CF_OK;
+}
+
+CF_API enum cf_status cf_curl_transport_start(const struct cf_transport *t, struct cf_error *err)
+{
+	if (!t || t->methods != &curl_methods || !t->data)
+		return cf_error_set(err, CF_ERR_INVALID_ARG, "cf_curl_transport_start: not a curl transport");
+	return start(t->data, err);
 }
 
 const char *cf_curl_transport_ca_file(const struct cf_transport *t)
