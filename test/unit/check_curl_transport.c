@@ -347,6 +347,41 @@ START_TEST(test_oversize_body)
 }
 END_TEST
 
+/* defer_start: libcurl starts in cf_curl_transport_start, or in the first send without it. */
+START_TEST(test_deferred_start)
+{
+	char url[128];
+	test_server_url(srv, "/echo", url, sizeof(url));
+	struct cf_error err;
+	for (int explicit_start = 0; explicit_start < 2; explicit_start++) {
+		struct cf_transport deferred;
+		ck_assert_int_eq(cf_curl_transport_new(&(struct cf_curl_transport_options){ .defer_start = true },
+						       &deferred, &err),
+				 CF_OK);
+		if (explicit_start) {
+			ck_assert_int_eq(cf_curl_transport_start(&deferred, &err), CF_OK);
+			ck_assert_int_eq(cf_curl_transport_start(&deferred, &err), CF_OK); /* again: a no-op */
+		}
+		struct cf_http_request reqs[2] = { { .method = "GET", .url = url, .timeout_ms = 5000 },
+						   { .method = "GET", .url = url, .timeout_ms = 5000 } };
+		struct cf_http_response resps[2] = { { 0 } };
+		enum cf_status statuses[2];
+		if (explicit_start)
+			ck_assert_int_eq(cf_transport_send(&deferred, &reqs[0], &resps[0], &err), CF_OK);
+		else /* the batch path starts it too */
+			ck_assert_int_eq(cf_transport_send_many(&deferred, reqs, 2, 2, resps, statuses, NULL), CF_OK);
+		ck_assert_int_eq(resps[0].status, 200);
+		cf_http_response_clean_up(&resps[0]);
+		cf_http_response_clean_up(&resps[1]);
+		cf_transport_destroy(&deferred);
+	}
+	/* Only a curl transport can be started. */
+	struct cf_transport other = { 0 };
+	ck_assert_int_eq(cf_curl_transport_start(&other, &err), CF_ERR_INVALID_ARG);
+	ck_assert_int_eq(cf_curl_transport_start(NULL, &err), CF_ERR_INVALID_ARG);
+}
+END_TEST
+
 START_TEST(test_transport_errors)
 {
 	/* A port nobody listens on. */
@@ -523,6 +558,7 @@ int main(void)
 	tcase_add_test(tc, test_in_flight_capped_by_max_connections);
 	tcase_add_test(tc, test_timeout);
 	tcase_add_test(tc, test_oversize_body);
+	tcase_add_test(tc, test_deferred_start);
 	tcase_add_test(tc, test_transport_errors);
 	tcase_add_test(tc, test_header_refused_before_sending);
 	tcase_add_test(tc, test_options_and_ca_bundle);
