@@ -85,7 +85,9 @@ CF_API enum cf_status cf_runtime_serve(struct cf_runtime *rt, struct cf_handler 
  * `argv` borrowed. Returns the process exit code. Meant to be a process's main: it ignores SIGPIPE,
  * makes host names resolve from /etc/hosts then DNS only, and initialises OpenSSL without its error
  * strings, legacy cipher names and atexit cleanup; all of this affects everything else in the process
- * (lambda_main.c says why).
+ * (lambda_main.c says why). The Runtime API loop talks to the Runtime API through the socket
+ * transport and to AWS through the curl transport, whose start (curl_global_init, OpenSSL) it
+ * overlaps with its first /next.
  */
 CF_API int cf_lambda_main(int argc, char **argv, const char *function_name, cf_handler_new_fn new_handler);
 
