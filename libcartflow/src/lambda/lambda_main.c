@@ -1,4 +1,5 @@
 /* The bootstrap's main: the Runtime API loop, or one local invocation. */
+#include <arpa/inet.h>
 #include <nss.h>
 #include <openssl/crypto.h>
 #include <signal.h>
@@ -15,6 +16,7 @@
 enum { EXIT_HANDLER_FAILED = 1, EXIT_USAGE = 2 };
 
 static void decline_unused_openssl_init(void);
+static void resolve_hosts_from_files_and_dns(void);
 
 static char *read_event(const char *path, size_t *len)
 {
@@ -111,10 +113,26 @@ out:
  */
 static void start_aws_transport(void *aws_transport)
 {
+	resolve_hosts_from_files_and_dns();
 	decline_unused_openssl_init();
 	struct cf_error ignored;
 	if (cf_curl_transport_start(aws_transport, &ignored) != CF_OK)
 		return; /* the first AWS call tries again and reports it */
+}
+
+/* True when "host:port" (or "[v6]:port") names its host by address, which needs no name lookup. */
+static bool host_is_address(const char *host_port)
+{
+	char host[64];
+	const char *end = host_port[0] == '[' ? strchr(host_port, ']') : strrchr(host_port, ':');
+	const char *start = host_port[0] == '[' ? host_port + 1 : host_port;
+	size_t len = end ? (size_t)(end - start) : strlen(start);
+	if (len >= sizeof(host))
+		return false;
+	memcpy(host, start, len);
+	host[len] = '\0';
+	unsigned char addr[16];
+	return inet_pton(AF_INET, host, addr) == 1 || inet_pton(AF_INET6, host, addr) == 1;
 }
 
 /*
@@ -130,6 +148,8 @@ static int runtime_loop(const char *function_name, cf_handler_new_fn new_handler
 		fprintf(stderr, "%s: AWS_LAMBDA_RUNTIME_API is not set (use --event FILE to run locally)\n", function_name);
 		return EXIT_USAGE;
 	}
+	if (!host_is_address(api))
+		resolve_hosts_from_files_and_dns(); /* before the socket transport looks the name up */
 	int rc = EXIT_HANDLER_FAILED;
 	struct cf_error err = { 0 };
 	struct cf_transport aws = { 0 }, runtime_api = { 0 };
@@ -195,7 +215,8 @@ static void decline_unused_openssl_init(void)
 }
 
 /*
- * Host names resolve from /etc/hosts, then DNS, whatever /etc/nsswitch.conf lists. The deployed
+ * Host names resolve from /etc/hosts, then DNS, whatever /etc/nsswitch.conf lists (set before the
+ * first lookup: with the Runtime API at an address, while the first /next is in flight). The deployed
  * bootstrap links glibc statically: glibc has those two sources built in, but any other one named in
  * nsswitch.conf (myhostname, resolve, mymachines...) it would dlopen from the host, a shared library
  * built for another glibc, which can crash the process. The AWS endpoints need nothing but DNS.
@@ -208,9 +229,9 @@ static void resolve_hosts_from_files_and_dns(void)
 CF_API int cf_lambda_main(int argc, char **argv, const char *function_name, cf_handler_new_fn new_handler)
 {
 	signal(SIGPIPE, SIG_IGN);
-	resolve_hosts_from_files_and_dns();
 	if (argc == 1)
 		return runtime_loop(function_name, new_handler);
+	resolve_hosts_from_files_and_dns();
 	const char *event = NULL;
 	bool dry_run = false;
 	for (int i = 1; i < argc; i++) {
