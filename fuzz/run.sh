@@ -16,7 +16,7 @@ root=$(cd "$(dirname "$0")/.." && pwd)
 cd "$root"
 secs=${1:-20}
 [ $# -gt 0 ] && shift
-all=(attr stream sqs json aws runtime sigv4 batch)
+all=(attr stream sqs json aws runtime sigv4 batch http1_parse)
 targets=("$@")
 [ ${#targets[@]} -gt 0 ] || targets=("${all[@]}")
 build=${FUZZ_BUILD_DIR:-$root/build-fuzz}
@@ -63,7 +63,7 @@ fixtures() {
 dict() {
 	case $1 in
 	attr | stream | sqs | json | batch) echo fuzz/dict/json.dict ;;
-	aws | runtime) echo fuzz/dict/http.dict ;;
+	aws | runtime | http1_parse) echo fuzz/dict/http.dict ;;
 	sigv4) echo fuzz/dict/sigv4.dict ;;
 	esac
 }

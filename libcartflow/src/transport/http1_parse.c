@@ -49,20 +49,6 @@ static bool list_has(const char *v, size_t len, const char *want)
 	return false;
 }
 
-/* The last coding of a Transfer-Encoding list is chunked. */
-static bool last_coding_is_chunked(const char *v, size_t len)
-{
-	const char *end = v + len;
-	while (end > v && is_ows(end[-1]))
-		end--;
-	const char *start = end;
-	while (start > v && start[-1] != ',')
-		start--;
-	while (start < end && is_ows(*start))
-		start++;
-	return name_is(start, (size_t)(end - start), "chunked");
-}
-
 /* Content-Length: 1*DIGIT, no sign, no list (RFC 9110 section 8.6). */
 static bool parse_length(const char *v, size_t len, uint64_t *out)
 {
@@ -96,6 +82,8 @@ static bool parse_status_line(const char *line, size_t len, long *status, bool *
 enum cf_http1_progress cf_http1_parse_head(const char *buf, size_t len, bool head_request, struct cf_http1_head *head,
 					   struct cf_http_response *resp, struct cf_error *err)
 {
+	if (!buf || len == 0)
+		return CF_HTTP1_NEED_MORE;
 	size_t window = len < CF_HTTP1_MAX_HEAD_BYTES ? len : CF_HTTP1_MAX_HEAD_BYTES;
 	const char *blank = memmem(buf, window, "\r\n\r\n", 4);
 	if (!blank) {
@@ -153,7 +141,9 @@ enum cf_http1_progress cf_http1_parse_head(const char *buf, size_t len, bool hea
 			head->content_length = n;
 			has_length = true;
 		} else if (name_is(line, name_len, "Transfer-Encoding")) {
-			if (!last_coding_is_chunked(v, v_len)) {
+			/* Only chunked alone is decoded: any other coding (gzip, chunked) would reach the caller
+			 * still coded. */
+			if (chunked || !name_is(v, v_len, "chunked")) {
 				cf_error_set(err, CF_ERR_TRANSPORT, "unsupported Transfer-Encoding %.*s",
 					     (int)(v_len > 30 ? 30 : v_len), v);
 				return CF_HTTP1_FAILED;
@@ -173,7 +163,8 @@ enum cf_http1_progress cf_http1_parse_head(const char *buf, size_t len, bool hea
 		head->framing = CF_HTTP1_NO_BODY;
 	} else if (chunked) {
 		head->framing = CF_HTTP1_CHUNKED;
-		head->keep_alive &= !has_length; /* both: the length is wrong, do not trust the connection */
+		/* With a length too, or from HTTP/1.0: close after it (RFC 9112 sections 6.1 and 6.3). */
+		head->keep_alive &= !has_length && http11;
 	} else if (has_length) {
 		head->framing = CF_HTTP1_LENGTH;
 	} else {
@@ -183,7 +174,7 @@ enum cf_http1_progress cf_http1_parse_head(const char *buf, size_t len, bool hea
 	return CF_HTTP1_COMPLETE;
 }
 
-enum { SIZE, EXT, SIZE_LF, DATA, DATA_CR, DATA_LF, TRAILER, TRAILER_LF };
+enum { SIZE, SIZE_BWS, EXT, SIZE_LF, DATA, DATA_CR, DATA_LF, TRAILER, TRAILER_LF };
 
 static int hex_value(char c)
 {
@@ -220,7 +211,8 @@ enum cf_http1_progress cf_http1_chunked_decode(struct cf_http1_chunked *c, char 
 			continue;
 		}
 		i++;
-		if ((c->state == SIZE || c->state == EXT || c->state == TRAILER) && ++c->line_len > MAX_CHUNK_LINE) {
+		if ((c->state == SIZE || c->state == SIZE_BWS || c->state == EXT || c->state == TRAILER) &&
+		    ++c->line_len > MAX_CHUNK_LINE) {
 			progress = chunk_error(err, "size or trailer line too long");
 			break;
 		}
@@ -234,8 +226,10 @@ enum cf_http1_progress cf_http1_chunked_decode(struct cf_http1_chunked *c, char 
 				}
 				c->left = c->left << 4 | (uint64_t)h;
 				c->size_digits = true;
-			} else if (c->size_digits && (ch == ';' || is_ows(ch))) {
+			} else if (c->size_digits && ch == ';') {
 				c->state = EXT;
+			} else if (c->size_digits && is_ows(ch)) {
+				c->state = SIZE_BWS;
 			} else if (c->size_digits && ch == '\r') {
 				c->state = SIZE_LF;
 			} else {
@@ -243,9 +237,19 @@ enum cf_http1_progress cf_http1_chunked_decode(struct cf_http1_chunked *c, char 
 			}
 			break;
 		}
+		case SIZE_BWS: /* whitespace after the size: only more of it, an extension or the end */
+			if (ch == ';')
+				c->state = EXT;
+			else if (ch == '\r')
+				c->state = SIZE_LF;
+			else if (!is_ows(ch))
+				progress = chunk_error(err, "malformed chunk size");
+			break;
 		case EXT:
 			if (ch == '\r')
 				c->state = SIZE_LF;
+			else if (ch == '\n' || ch == '\0')
+				progress = chunk_error(err, "LF or NUL in a chunk extension");
 			break;
 		case SIZE_LF:
 			if (ch != '\n') {

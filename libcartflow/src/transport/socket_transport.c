@@ -102,6 +102,15 @@ static void close_connection(struct socket_transport *st)
 	st->authority[0] = '\0';
 }
 
+/* now + ms as a deadline in ns; 0 (none) when ms is 0 or too far ahead to represent. */
+static int64_t deadline_after(int64_t ms)
+{
+	int64_t now = now_ns();
+	if (ms <= 0 || ms > (INT64_MAX - now) / 1000000)
+		return 0;
+	return now + ms * 1000000;
+}
+
 /* Milliseconds poll() may wait: until the deadline (at least 0), or -1 for none. */
 static int poll_ms(int64_t deadline_ns)
 {
@@ -117,8 +126,13 @@ static int wait_fd(int fd, short events, int64_t deadline_ns)
 	for (;;) {
 		struct pollfd p = { .fd = fd, .events = events };
 		int rc = poll(&p, 1, poll_ms(deadline_ns));
-		if (rc >= 0 || errno != EINTR)
-			return rc > 0 ? 1 : rc;
+		if (rc > 0)
+			return 1;
+		if (rc < 0 && errno != EINTR)
+			return -1;
+		if (rc == 0 && deadline_ns && now_ns() >= deadline_ns)
+			return 0;
+		/* interrupted, or one of poll_ms's hour-long slices ended: wait on */
 	}
 }
 
@@ -147,8 +161,10 @@ static int connect_addr(const struct sockaddr *sa, socklen_t sa_len, int64_t dea
 		*errnum = errno;
 		return -1;
 	}
-	int64_t left_us = (deadline_ns - now_ns()) / 1000;
-	struct timeval tv = { .tv_sec = left_us > 0 ? left_us / 1000000 : 0, .tv_usec = left_us > 0 ? left_us % 1000000 : 1 };
+	int64_t left_us = deadline_ns ? (deadline_ns - now_ns()) / 1000 : 0;
+	if (deadline_ns && left_us <= 0)
+		left_us = 1; /* due already: a zero timeval would mean no timeout at all */
+	struct timeval tv = { .tv_sec = left_us / 1000000, .tv_usec = left_us % 1000000 };
 	int rc = setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv)) == 0 ? connect(fd, sa, sa_len) : -1;
 	if (rc != 0 && errno == EINTR) { /* the handshake goes on: wait for it */
 		int ready = wait_fd(fd, POLLOUT, deadline_ns);
@@ -177,8 +193,8 @@ static enum cf_status open_connection(struct socket_transport *st, const struct 
 	host[u->host_len] = '\0';
 	memcpy(port, u->port, u->port_len);
 	port[u->port_len] = '\0';
-	int64_t deadline = now_ns() + st->connect_timeout_ms * 1000000;
-	if (x->deadline_ns && x->deadline_ns < deadline)
+	int64_t deadline = deadline_after(st->connect_timeout_ms);
+	if (x->deadline_ns && (!deadline || x->deadline_ns < deadline))
 		deadline = x->deadline_ns;
 	int errnum = 0;
 	union {
@@ -451,8 +467,7 @@ static enum cf_status socket_send(void *data, const struct cf_http_request *req,
 		return cf_error_set(err, CF_ERR_INVALID_ARG, "socket transport: send needs a request and a response");
 	size_t url_len = strlen(req->url);
 	struct exchange x = { .req = req, .url_len = url_len > URL_IN_MESSAGE_MAX ? URL_IN_MESSAGE_MAX : (int)url_len };
-	if (req->timeout_ms > 0)
-		x.deadline_ns = now_ns() + req->timeout_ms * 1000000;
+	x.deadline_ns = deadline_after(req->timeout_ms);
 	struct url_parts u;
 	if (!split_url(req->url, &u))
 		return fail(&x, err, CF_ERR_UNSUPPORTED, "the socket transport takes http://host[:port]/path URLs only", 0);
