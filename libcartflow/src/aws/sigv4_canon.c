@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "sigv4_internal.h"
+#include "model/hex.h"
 
 static const char upper_hex[] = "0123456789ABCDEF";
 
@@ -13,23 +14,12 @@ static bool is_unreserved(unsigned char c)
 	       c == '.' || c == '_' || c == '~';
 }
 
-static int hex_value(unsigned char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	return -1;
-}
-
 /* The byte "%XX" at s[i] stands for, or -1 when s[i] does not start a valid escape. */
 static int escape_at(struct cf_str s, size_t i)
 {
 	if (s.ptr[i] != '%' || i + 2 >= s.len)
 		return -1;
-	int hi = hex_value((unsigned char)s.ptr[i + 1]), lo = hex_value((unsigned char)s.ptr[i + 2]);
+	int hi = cf_hex_value((unsigned char)s.ptr[i + 1]), lo = cf_hex_value((unsigned char)s.ptr[i + 2]);
 	return hi < 0 || lo < 0 ? -1 : hi * 16 + lo;
 }
 

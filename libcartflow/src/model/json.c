@@ -4,6 +4,7 @@
 #include "alloc_internal.h"
 #include "json.h"
 #include "swar.h"
+#include "hex.h"
 
 /* Byte classes inside a string: 0 = plain ASCII, 1 = quote, 2 = backslash, 3 = control, 4 = non-ASCII. */
 static const uint8_t string_class[256] = {
@@ -85,22 +86,11 @@ static size_t utf8_sequence_len(const unsigned char *s, size_t avail)
 	return 0;
 }
 
-static int hex_value(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
 static bool read_hex4(const char *s, unsigned *out)
 {
 	unsigned v = 0;
 	for (int i = 0; i < 4; i++) {
-		int h = hex_value(s[i]);
+		int h = cf_hex_value(s[i]);
 		if (h < 0)
 			return false;
 		v = (v << 4) | (unsigned)h;

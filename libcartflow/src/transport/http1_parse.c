@@ -4,6 +4,7 @@
 
 #include "http1_parse.h"
 #include "transport_internal.h"
+#include "model/hex.h"
 
 /* Longest chunk-size line (with extensions) or trailer line accepted. */
 #define MAX_CHUNK_LINE 4096
@@ -176,17 +177,6 @@ enum cf_http1_progress cf_http1_parse_head(const char *buf, size_t len, bool hea
 
 enum { SIZE, SIZE_BWS, EXT, SIZE_LF, DATA, DATA_CR, DATA_LF, TRAILER, TRAILER_LF };
 
-static int hex_value(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
 static enum cf_http1_progress chunk_error(struct cf_error *err, const char *what)
 {
 	cf_error_set(err, CF_ERR_TRANSPORT, "chunked body: %s", what);
@@ -218,7 +208,7 @@ enum cf_http1_progress cf_http1_chunked_decode(struct cf_http1_chunked *c, char 
 		}
 		switch (c->state) {
 		case SIZE: {
-			int h = hex_value(ch);
+			int h = cf_hex_value(ch);
 			if (h >= 0) {
 				if (c->left > (UINT64_MAX >> 4)) {
 					progress = chunk_error(err, "chunk size overflows");
