@@ -803,6 +803,17 @@ static void script_no_retry(struct server *s)
 	srv_wait_close(s, fd);
 	srv_wait_for_client(s, 3);
 	srv_expect_no_connection(s);
+	srv_tell_client(s);
+	/* A reused connection that sends an interim answer, then closes: the request arrived. */
+	fd = srv_accept(s);
+	if (srv_expect_request(s, fd))
+		srv_send(s, fd, "HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok");
+	if (srv_expect_request(s, fd))
+		srv_send(s, fd, "HTTP/1.1 100 Continue\r\n\r\n");
+	if (fd >= 0)
+		close(fd);
+	srv_wait_for_client(s, 4);
+	srv_expect_no_connection(s);
 }
 
 START_TEST(test_no_retry_otherwise)
@@ -829,10 +840,17 @@ START_TEST(test_no_retry_otherwise)
 	req.timeout_ms = 100;
 	send_fails(&t, &req, CF_ERR_TIMEOUT, "no complete answer before the deadline");
 	client_tell_server(s);
+	client_wait_for_server(s, 3);
+
+	req.timeout_ms = 0;
+	send_ok(&t, &req, &resp);
+	cf_http_response_clean_up(&resp);
+	send_fails(&t, &req, CF_ERR_TRANSPORT, "connection closed before the answer ended");
+	client_tell_server(s);
 	cf_transport_destroy(&t);
 	server_join(s);
-	ck_assert_uint_eq(s->accepted, 3);
-	ck_assert_uint_eq(s->request_count, 5);
+	ck_assert_uint_eq(s->accepted, 4);
+	ck_assert_uint_eq(s->request_count, 7);
 	server_free(s);
 }
 END_TEST
@@ -889,10 +907,17 @@ static void script_two_authorities(struct server *s)
 	srv_wait_close(s, fd2);
 }
 
+static void count_call(void *ctx)
+{
+	(*(unsigned *)ctx)++;
+}
+
 START_TEST(test_other_authority_new_connection)
 {
 	struct server *s = server_start(script_two_authorities, NULL);
-	struct cf_transport t = new_transport(NULL);
+	unsigned lookups = 0;
+	struct cf_socket_transport_options opt = { .before_first_lookup = count_call, .hook_ctx = &lookups };
+	struct cf_transport t = new_transport(&opt);
 	char u1[128], u2[128];
 	url(s, "/", u1);
 	snprintf(u2, sizeof(u2), "http://localhost:%u/", s->port);
@@ -901,10 +926,12 @@ START_TEST(test_other_authority_new_connection)
 	send_ok(&t, &req, &resp);
 	ASSERT_BODY(&resp, "1");
 	cf_http_response_clean_up(&resp);
+	ck_assert_uint_eq(lookups, 0); /* an address needs no lookup */
 	req = simple("GET", u2);
 	send_ok(&t, &req, &resp);
 	ASSERT_BODY(&resp, "2");
 	cf_http_response_clean_up(&resp);
+	ck_assert_uint_eq(lookups, 1); /* localhost: once, before getaddrinfo */
 	cf_transport_destroy(&t);
 	server_join(s);
 	ck_assert_uint_eq(s->accepted, 2);
@@ -1228,7 +1255,7 @@ START_TEST(test_on_first_wait_once)
 {
 	struct server *s = server_start(script_first_wait, NULL);
 	struct first_wait w = { .s = s };
-	struct cf_socket_transport_options opt = { .on_first_wait = on_first_wait, .on_first_wait_ctx = &w };
+	struct cf_socket_transport_options opt = { .on_first_wait = on_first_wait, .hook_ctx = &w };
 	struct cf_transport t = new_transport(&opt);
 	char u[128];
 	url(s, "/next", u);

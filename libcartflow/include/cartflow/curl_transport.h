@@ -50,7 +50,8 @@ struct cf_curl_transport_options {
 	 * the multi and share handles). true: it only checks the options and picks the CA bundle, and
 	 * libcurl starts in cf_curl_transport_start() or the first send, whichever comes first; a start
 	 * that fails then fails that call. For a program that overlaps the start with other waiting (the
-	 * bootstrap starts it while its first /next is in flight).
+	 * bootstrap starts it while its first /next is in flight). Appended in 0.1: the struct has no
+	 * size field, so callers rebuild against this header.
 	 */
 	bool defer_start;
 };
@@ -74,7 +75,8 @@ struct cf_curl_transport_options {
  *   over 64 KiB), CF_ERR_HEADER (CR or LF in a header), CF_ERR_NOMEM.
  * - send_many runs at most min(max_in_flight, max_connections) requests at once over curl_multi.
  *
- * Threads: a transport must be used by one thread at a time. The first call runs
+ * Threads: a transport must be used by one thread at a time. Starting libcurl (in this call, or
+ * with defer_start in cf_curl_transport_start or the first send) runs
  * curl_global_init(CURL_GLOBAL_DEFAULT) once per process (guarded by pthread_once); with a libcurl
  * older than 7.84 that call is not thread-safe against other threads using curl or OpenSSL, so a
  * multi-threaded program should call curl_global_init itself before starting threads. The library
@@ -90,8 +92,9 @@ CF_API enum cf_status cf_curl_transport_new(const struct cf_curl_transport_optio
 
 /*
  * Start libcurl for a transport made with defer_start (a no-op when it has started already).
- * `t` borrowed; it must come from cf_curl_transport_new (else CF_ERR_INVALID_ARG). Errors:
- * CF_ERR_TRANSPORT (curl_global_init failed), CF_ERR_NOMEM; a later send tries again.
+ * `t` and `err` borrowed (`err` may be NULL); `t` must come from cf_curl_transport_new (else
+ * CF_ERR_INVALID_ARG). Errors: CF_ERR_NOMEM (the next start or send tries again), CF_ERR_TRANSPORT
+ * (curl_global_init failed: final for the process, every later start and send reports it).
  */
 CF_API enum cf_status cf_curl_transport_start(const struct cf_transport *t, struct cf_error *err) CF_WARN_UNUSED;
 

@@ -17,7 +17,16 @@ extern "C" {
 #define CF_SOCKET_DEFAULT_CONNECT_TIMEOUT_MS 5000
 #define CF_SOCKET_DEFAULT_MAX_RESPONSE_BYTES ((size_t)8 * 1024 * 1024)
 
-/* Options for cf_socket_transport_new(). Zero (or a NULL pointer for the whole struct) means the default. */
+/*
+ * A hook the transport calls once, on the thread that is sending, from inside cf_transport_send; it
+ * must not use the transport. `ctx` is the options' hook_ctx.
+ */
+typedef void (*cf_socket_hook_fn)(void *ctx);
+
+/*
+ * Options for cf_socket_transport_new(). Zero (or a NULL pointer for the whole struct) means the
+ * default. Appended to in later versions (the struct has no size field: rebuild against the header).
+ */
 struct cf_socket_transport_options {
 	/* TCP connect deadline. 0 = CF_SOCKET_DEFAULT_CONNECT_TIMEOUT_MS. */
 	int64_t connect_timeout_ms;
@@ -26,10 +35,16 @@ struct cf_socket_transport_options {
 	/*
 	 * Called once, the first time a request has been written and its answer is about to be awaited:
 	 * work that can run while the peer answers (the bootstrap starts libcurl there while its first
-	 * /next is in flight). `on_first_wait_ctx` is passed through, borrowed. NULL = nothing.
+	 * /next is in flight). NULL = nothing.
 	 */
-	void (*on_first_wait)(void *ctx);
-	void *on_first_wait_ctx;
+	cf_socket_hook_fn on_first_wait;
+	/*
+	 * Called once, just before the first host name is looked up (getaddrinfo); never when every URL
+	 * names its host by address (the bootstrap configures glibc's name services there). NULL = nothing.
+	 */
+	cf_socket_hook_fn before_first_lookup;
+	/* Passed to both hooks; borrowed: it must stay valid until both have run or the transport is destroyed. */
+	void *hook_ctx;
 };
 
 /*
@@ -53,13 +68,14 @@ struct cf_socket_transport_options {
  * - Answers framed by Content-Length, the chunked coding or the end of the connection; interim 1xx
  *   answers are skipped. A malformed answer is CF_ERR_TRANSPORT and closes the connection.
  * - request.timeout_ms bounds the whole exchange (0 = none, for /next's long poll); the connect
- *   timeout applies either way.
+ *   timeout applies either way. A host name lookup (getaddrinfo) is not bounded by either.
  * - send errors: CF_ERR_TIMEOUT, CF_ERR_TRANSPORT (resolve, connect, reset, malformed answer),
  *   CF_ERR_TOO_LARGE (body over max_response_bytes, head over 64 KiB), CF_ERR_UNSUPPORTED,
  *   CF_ERR_HEADER, CF_ERR_NOMEM; the message names the method and URL.
  *
- * Threads: one thread at a time per transport. Errors from new: CF_ERR_INVALID_ARG (NULL `out`,
- * negative timeout), CF_ERR_NOMEM; on failure `*out` is zeroed.
+ * Threads: one thread at a time per transport. Errors from new (`err` borrowed, may be NULL):
+ * CF_ERR_INVALID_ARG (NULL `out`, connect_timeout_ms negative or over INT64_MAX / 1000000),
+ * CF_ERR_NOMEM; on failure `*out` is zeroed.
  */
 CF_API enum cf_status cf_socket_transport_new(const struct cf_socket_transport_options *opt, struct cf_transport *out,
 					      struct cf_error *err) CF_WARN_UNUSED;

@@ -1,5 +1,4 @@
 /* The bootstrap's main: the Runtime API loop, or one local invocation. */
-#include <arpa/inet.h>
 #include <nss.h>
 #include <openssl/crypto.h>
 #include <signal.h>
@@ -49,6 +48,7 @@ static char *read_event(const char *path, size_t *len)
 /* One invocation without the Runtime API; the response (or error document) is stdout's last line. */
 static int local_invoke(const char *function_name, cf_handler_new_fn new_handler, const char *path, bool dry_run)
 {
+	decline_unused_openssl_init(); /* before the dry run's MD5 or curl start OpenSSL */
 	struct cf_logger log;
 	cf_logger_init(&log, stderr, NULL, NULL);
 	size_t len = 0;
@@ -69,7 +69,7 @@ static int local_invoke(const char *function_name, cf_handler_new_fn new_handler
 		}
 		cf_dry_run_attach(fake, stdout);
 		transport = cf_fake_transport_as_transport(fake);
-	} else if ((decline_unused_openssl_init(), cf_curl_transport_new(NULL, &transport, &err))) {
+	} else if (cf_curl_transport_new(NULL, &transport, &err)) {
 		fprintf(stderr, "%s: %s\n", function_name, err.message);
 		goto out;
 	}
@@ -106,33 +106,34 @@ out:
 	return rc;
 }
 
+/* What the Runtime API transport's hooks act on. */
+struct runtime_hooks {
+	struct cf_transport *aws;
+	struct cf_logger *log;
+};
+
 /*
- * The hook the Runtime API transport calls once its first /next is on the wire: libcurl and OpenSSL
- * start while the Runtime API answers, instead of before the bootstrap asks for work. A failure here
- * is not lost: the first AWS call starts libcurl again and reports it for that invocation.
+ * Called once the first /next is on the wire: libcurl and OpenSSL start while the Runtime API
+ * answers, instead of before the bootstrap asks for work. A failure is logged; the first AWS call
+ * then tries again (out of memory) or reports it (curl_global_init failed) for that invocation.
  */
-static void start_aws_transport(void *aws_transport)
+static void start_aws_transport(void *ctx)
 {
+	const struct runtime_hooks *h = ctx;
 	resolve_hosts_from_files_and_dns();
 	decline_unused_openssl_init();
-	struct cf_error ignored;
-	if (cf_curl_transport_start(aws_transport, &ignored) != CF_OK)
-		return; /* the first AWS call tries again and reports it */
+	struct cf_error err;
+	if (cf_curl_transport_start(h->aws, &err) != CF_OK) {
+		struct cf_log_field f[] = { { "reason", err.message } };
+		cf_log(h->log, CF_LOG_WARN, "could not start libcurl yet", f, 1);
+	}
 }
 
-/* True when "host:port" (or "[v6]:port") names its host by address, which needs no name lookup. */
-static bool host_is_address(const char *host_port)
+/* Called before the Runtime API's host name is looked up (AWS_LAMBDA_RUNTIME_API not an address). */
+static void before_runtime_api_lookup(void *ctx)
 {
-	char host[64];
-	const char *end = host_port[0] == '[' ? strchr(host_port, ']') : strrchr(host_port, ':');
-	const char *start = host_port[0] == '[' ? host_port + 1 : host_port;
-	size_t len = end ? (size_t)(end - start) : strlen(start);
-	if (len >= sizeof(host))
-		return false;
-	memcpy(host, start, len);
-	host[len] = '\0';
-	unsigned char addr[16];
-	return inet_pton(AF_INET, host, addr) == 1 || inet_pton(AF_INET6, host, addr) == 1;
+	(void)ctx;
+	resolve_hosts_from_files_and_dns();
 }
 
 /*
@@ -148,15 +149,15 @@ static int runtime_loop(const char *function_name, cf_handler_new_fn new_handler
 		fprintf(stderr, "%s: AWS_LAMBDA_RUNTIME_API is not set (use --event FILE to run locally)\n", function_name);
 		return EXIT_USAGE;
 	}
-	if (!host_is_address(api))
-		resolve_hosts_from_files_and_dns(); /* before the socket transport looks the name up */
 	int rc = EXIT_HANDLER_FAILED;
 	struct cf_error err = { 0 };
 	struct cf_transport aws = { 0 }, runtime_api = { 0 };
 	struct cf_runtime *rt = NULL;
 	struct cf_handler *handler = NULL;
+	struct runtime_hooks hooks = { .aws = &aws, .log = &log };
 	const struct cf_socket_transport_options rapi_opt = { .on_first_wait = start_aws_transport,
-							      .on_first_wait_ctx = &aws };
+							      .before_first_lookup = before_runtime_api_lookup,
+							      .hook_ctx = &hooks };
 	if (cf_curl_transport_new(&(struct cf_curl_transport_options){ .defer_start = true }, &aws, &err) ||
 	    cf_socket_transport_new(&rapi_opt, &runtime_api, &err) ||
 	    cf_runtime_new(&(struct cf_runtime_options){ .api = api, .transport = runtime_api }, &rt, &err)) {
@@ -216,7 +217,7 @@ static void decline_unused_openssl_init(void)
 
 /*
  * Host names resolve from /etc/hosts, then DNS, whatever /etc/nsswitch.conf lists (set before the
- * first lookup: with the Runtime API at an address, while the first /next is in flight). The deployed
+ * first lookup: while the first /next is in flight, or before the Runtime API's name is looked up). The deployed
  * bootstrap links glibc statically: glibc has those two sources built in, but any other one named in
  * nsswitch.conf (myhostname, resolve, mymachines...) it would dlopen from the host, a shared library
  * built for another glibc, which can crash the process. The AWS endpoints need nothing but DNS.

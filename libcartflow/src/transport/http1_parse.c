@@ -19,13 +19,6 @@ static bool is_digit(char c)
 	return c >= '0' && c <= '9';
 }
 
-/* RFC 9110 tchar. */
-static bool is_tchar(unsigned char c)
-{
-	return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
-	       (c && strchr("!#$%&'*+-.^_`|~", c));
-}
-
 static bool name_is(const char *name, size_t len, const char *want)
 {
 	return strlen(want) == len && strncasecmp(name, want, len) == 0;
@@ -115,7 +108,7 @@ enum cf_http1_progress cf_http1_parse_head(const char *buf, size_t len, bool hea
 		const char *colon = memchr(line, ':', line_len);
 		size_t name_len = colon ? (size_t)(colon - line) : 0;
 		for (size_t i = 0; i < name_len; i++) {
-			if (!is_tchar((unsigned char)line[i]))
+			if (!cf_http_is_tchar((unsigned char)line[i]))
 				name_len = 0;
 		}
 		if (!name_len) {

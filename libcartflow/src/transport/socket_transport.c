@@ -35,8 +35,9 @@ struct socket_transport {
 	char authority[MAX_AUTHORITY + 1]; /* host[:port] of the open connection */
 	int64_t connect_timeout_ms;
 	size_t max_response_bytes;
-	void (*on_first_wait)(void *ctx);
-	void *on_first_wait_ctx;
+	cf_socket_hook_fn on_first_wait;
+	cf_socket_hook_fn before_first_lookup;
+	void *hook_ctx;
 };
 
 /* The parts of an http:// URL, pointing into it. */
@@ -212,6 +213,11 @@ static enum cf_status open_connection(struct socket_transport *st, const struct 
 		addr.in6.sin6_port = htons((uint16_t)atoi(port));
 		st->fd = connect_addr(&addr.sa, sizeof(addr.in6), deadline, &errnum);
 	} else {
+		if (st->before_first_lookup) {
+			cf_socket_hook_fn hook = st->before_first_lookup;
+			st->before_first_lookup = NULL;
+			hook(st->hook_ctx);
+		}
 		struct addrinfo hints = { .ai_socktype = SOCK_STREAM, .ai_flags = AI_NUMERICSERV }, *list = NULL;
 		int rc = getaddrinfo(host, port, &hints, &list);
 		if (rc != 0)
@@ -297,9 +303,17 @@ struct reader {
 	struct cf_http1_head head;
 	struct cf_http1_chunked chunked;
 	size_t in, out;     /* chunked decoding cursors into raw */
+	size_t received;    /* bytes received in all, interim answers included */
 	bool have_head;
 	bool done;
 };
+
+static enum cf_status body_too_large(const struct socket_transport *st, const struct exchange *x,
+				     struct cf_error *err)
+{
+	return cf_error_set(err, CF_ERR_TOO_LARGE, "%s %.*s: response body larger than %zu bytes", x->req->method,
+			    x->url_len, x->req->url, st->max_response_bytes);
+}
 
 /* Make sense of what `r->raw` holds so far. CF_OK (r->done says whether the answer is complete). */
 static enum cf_status parse_more(struct socket_transport *st, struct reader *r, const struct exchange *x,
@@ -331,8 +345,7 @@ static enum cf_status parse_more(struct socket_transport *st, struct reader *r, 
 		break;
 	case CF_HTTP1_LENGTH:
 		if (r->head.content_length > st->max_response_bytes)
-			return cf_error_set(err, CF_ERR_TOO_LARGE, "%s %.*s: response body larger than %zu bytes",
-					    x->req->method, x->url_len, x->req->url, st->max_response_bytes);
+			return body_too_large(st, x, err);
 		if (body_have >= r->head.content_length) {
 			r->out = r->head.head_len + (size_t)r->head.content_length;
 			r->done = true;
@@ -353,8 +366,7 @@ static enum cf_status parse_more(struct socket_transport *st, struct reader *r, 
 	}
 	case CF_HTTP1_UNTIL_CLOSE:
 		if (body_have > st->max_response_bytes)
-			return cf_error_set(err, CF_ERR_TOO_LARGE, "%s %.*s: response body larger than %zu bytes",
-					    x->req->method, x->url_len, x->req->url, st->max_response_bytes);
+			return body_too_large(st, x, err);
 		r->out = r->raw.len;
 		break;
 	}
@@ -387,7 +399,7 @@ static enum cf_status read_response(struct socket_transport *st, struct reader *
 			continue;
 		}
 		if (n < 0) {
-			*nothing_received = r->raw.len == 0 && !r->have_head;
+			*nothing_received = r->received == 0;
 			return fail(x, err, CF_ERR_TRANSPORT, "receiving the answer", errno);
 		}
 		if (n == 0) {
@@ -395,10 +407,11 @@ static enum cf_status read_response(struct socket_transport *st, struct reader *
 				r->done = true;
 				break;
 			}
-			*nothing_received = r->raw.len == 0 && !r->have_head;
+			*nothing_received = r->received == 0;
 			return fail(x, err, CF_ERR_TRANSPORT, "connection closed before the answer ended", 0);
 		}
 		r->raw.len += (size_t)n;
+		r->received += (size_t)n;
 		enum cf_status s = parse_more(st, r, x, resp, err);
 		if (s)
 			return s;
@@ -439,9 +452,9 @@ static enum cf_status exchange_once(struct socket_transport *st, const struct ur
 		return fail(x, err, errnum == ETIMEDOUT ? CF_ERR_TIMEOUT : CF_ERR_TRANSPORT, "sending the request", errnum);
 	}
 	if (st->on_first_wait) {
-		void (*hook)(void *) = st->on_first_wait;
+		cf_socket_hook_fn hook = st->on_first_wait;
 		st->on_first_wait = NULL;
-		hook(st->on_first_wait_ctx);
+		hook(st->hook_ctx);
 	}
 	struct reader r = { 0 };
 	bool nothing_received = false;
@@ -481,11 +494,11 @@ static enum cf_status socket_send(void *data, const struct cf_http_request *req,
 		close_connection(st);
 	struct cf_buf head = { 0 };
 	build_head(&head, req, &u);
-	if (head.failed)
-		return fail(&x, err, CF_ERR_NOMEM, "out of memory", 0);
+	enum cf_status s = CF_OK;
 	bool retry = false;
-	enum cf_status s = exchange_once(st, &u, &head, &x, resp, &retry, err);
-	if (s && retry)
+	if (head.failed)
+		s = fail(&x, err, CF_ERR_NOMEM, "out of memory", 0);
+	else if ((s = exchange_once(st, &u, &head, &x, resp, &retry, err)) != CF_OK && retry)
 		s = exchange_once(st, &u, &head, &x, resp, &retry, err);
 	if (s == CF_OK)
 		cf_error_clear(err);
@@ -524,7 +537,8 @@ CF_API enum cf_status cf_socket_transport_new(const struct cf_socket_transport_o
 	st->connect_timeout_ms = o.connect_timeout_ms ? o.connect_timeout_ms : CF_SOCKET_DEFAULT_CONNECT_TIMEOUT_MS;
 	st->max_response_bytes = o.max_response_bytes ? o.max_response_bytes : CF_SOCKET_DEFAULT_MAX_RESPONSE_BYTES;
 	st->on_first_wait = o.on_first_wait;
-	st->on_first_wait_ctx = o.on_first_wait_ctx;
+	st->before_first_lookup = o.before_first_lookup;
+	st->hook_ctx = o.hook_ctx;
 	out->methods = &socket_methods;
 	out->data = st;
 	return CF_OK;

@@ -113,19 +113,12 @@ CF_API bool cf_http_header_value_is_safe(const char *value)
 }
 
 /* RFC 9110 tchar. */
-static bool is_tchar(unsigned char c)
-{
-	if ((c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z'))
-		return true;
-	return c != '\0' && strchr("!#$%&'*+-.^_`|~", c) != NULL;
-}
-
 static bool is_token(const char *s)
 {
 	if (!s || !*s)
 		return false;
 	for (; *s; s++) {
-		if (!is_tchar((unsigned char)*s))
+		if (!cf_http_is_tchar((unsigned char)*s))
 			return false;
 	}
 	return true;

@@ -2,7 +2,9 @@
 #ifndef CF_TRANSPORT_INTERNAL_H
 #define CF_TRANSPORT_INTERNAL_H
 
+#include <stdbool.h>
 #include <stddef.h>
+#include <string.h>
 
 #include "cartflow/transport.h"
 
@@ -28,6 +30,14 @@ enum cf_status cf_http_response_add_header_n(struct cf_http_response *resp, cons
 enum cf_status cf_transport_check_batch(const void *state, const struct cf_http_request *reqs, size_t count,
 					size_t max_in_flight, const struct cf_http_response *resps,
 					enum cf_status *statuses, struct cf_error *errs, const char *who);
+
+/* RFC 9110 tchar: a byte of a method or header field name. */
+static inline bool cf_http_is_tchar(unsigned char c)
+{
+	if ((c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z'))
+		return true;
+	return c != '\0' && strchr("!#$%&'*+-.^_`|~", c) != NULL;
+}
 
 /* Drop every header of `resp` (an interim 1xx response is being replaced by the next one). */
 void cf_http_response_clear_headers(struct cf_http_response *resp);
