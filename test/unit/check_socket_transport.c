@@ -372,6 +372,16 @@ static void assert_body(const struct cf_http_response *r, const char *expected, 
 
 #define ASSERT_BODY(r, lit) assert_body(r, lit, sizeof(lit) - 1)
 
+/* Send `req` on `t`, require success and the body `lit`, release the response. */
+static void expect_body(struct cf_transport *t, const struct cf_http_request *req, const char *body, size_t len)
+{
+	struct cf_http_response resp = { 0 };
+	send_ok(t, req, &resp);
+	assert_body(&resp, body, len);
+	cf_http_response_clean_up(&resp);
+}
+#define EXPECT_BODY(t, req, lit) expect_body(t, req, lit, sizeof(lit) - 1)
+
 static double now_ms(void)
 {
 	struct timespec ts;
@@ -510,9 +520,7 @@ START_TEST(test_chunked_answer_in_pieces)
 	ck_assert_uint_eq(resp.header_count, 2);
 	cf_http_response_clean_up(&resp);
 
-	send_ok(&t, &req, &resp);
-	ASSERT_BODY(&resp, "abc");
-	cf_http_response_clean_up(&resp);
+	EXPECT_BODY(&t, &req, "abc");
 
 	send_ok(&t, &req, &resp);
 	static char big[BIG_CHUNKED];
@@ -647,16 +655,11 @@ START_TEST(test_keep_alive_reuse)
 	url(s, "/a", u1);
 	url(s, "/b", u2);
 	struct cf_http_request req = simple("GET", u1);
-	struct cf_http_response resp = { 0 };
-	send_ok(&t, &req, &resp);
-	ASSERT_BODY(&resp, "one");
-	cf_http_response_clean_up(&resp);
+	EXPECT_BODY(&t, &req, "one");
 	req = simple("POST", u2);
 	req.body = "x";
 	req.body_len = 1;
-	send_ok(&t, &req, &resp);
-	ASSERT_BODY(&resp, "two");
-	cf_http_response_clean_up(&resp);
+	EXPECT_BODY(&t, &req, "two");
 	cf_transport_destroy(&t);
 	server_join(s);
 	ck_assert_uint_eq(s->accepted, 1);
@@ -747,9 +750,7 @@ START_TEST(test_idle_close_retried_once)
 	url(s, "/second", u2);
 	struct cf_http_request req = simple("GET", u1);
 	struct cf_http_response resp = { 0 };
-	send_ok(&t, &req, &resp);
-	ASSERT_BODY(&resp, "one");
-	cf_http_response_clean_up(&resp);
+	EXPECT_BODY(&t, &req, "one");
 	client_wait_for_server(s, 1);
 	pause_ms(20); /* let the FIN arrive */
 	req = simple("POST", u2);
@@ -828,9 +829,7 @@ START_TEST(test_no_retry_otherwise)
 	client_wait_for_server(s, 1);
 
 	struct cf_http_response resp = { 0 };
-	send_ok(&t, &req, &resp);
-	ASSERT_BODY(&resp, "ok");
-	cf_http_response_clean_up(&resp);
+	EXPECT_BODY(&t, &req, "ok");
 	send_fails(&t, &req, CF_ERR_TRANSPORT, "connection closed before the answer ended");
 	client_tell_server(s);
 	client_wait_for_server(s, 2);
@@ -880,9 +879,7 @@ START_TEST(test_head_request)
 	ASSERT_BODY(&resp, "");
 	cf_http_response_clean_up(&resp);
 	req = simple("GET", u);
-	send_ok(&t, &req, &resp);
-	ASSERT_BODY(&resp, "hello");
-	cf_http_response_clean_up(&resp);
+	EXPECT_BODY(&t, &req, "hello");
 	cf_transport_destroy(&t);
 	server_join(s);
 	ck_assert_uint_eq(s->accepted, 1);
@@ -922,15 +919,10 @@ START_TEST(test_other_authority_new_connection)
 	url(s, "/", u1);
 	snprintf(u2, sizeof(u2), "http://localhost:%u/", s->port);
 	struct cf_http_request req = simple("GET", u1);
-	struct cf_http_response resp = { 0 };
-	send_ok(&t, &req, &resp);
-	ASSERT_BODY(&resp, "1");
-	cf_http_response_clean_up(&resp);
+	EXPECT_BODY(&t, &req, "1");
 	ck_assert_uint_eq(lookups, 0); /* an address needs no lookup */
 	req = simple("GET", u2);
-	send_ok(&t, &req, &resp);
-	ASSERT_BODY(&resp, "2");
-	cf_http_response_clean_up(&resp);
+	EXPECT_BODY(&t, &req, "2");
 	ck_assert_uint_eq(lookups, 1); /* localhost: once, before getaddrinfo */
 	cf_transport_destroy(&t);
 	server_join(s);
@@ -1267,15 +1259,10 @@ START_TEST(test_on_first_wait_once)
 	send_fails(&t, &req, CF_ERR_HEADER, "Connection");
 	ck_assert_uint_eq(w.calls, 0);
 	req = simple("GET", u);
-	struct cf_http_response resp = { 0 };
-	send_ok(&t, &req, &resp);
-	ASSERT_BODY(&resp, "1");
-	cf_http_response_clean_up(&resp);
+	EXPECT_BODY(&t, &req, "1");
 	ck_assert_uint_eq(w.calls, 1);
 	ck_assert_ptr_eq(w.ctx_seen, &w);
-	send_ok(&t, &req, &resp);
-	ASSERT_BODY(&resp, "2");
-	cf_http_response_clean_up(&resp);
+	EXPECT_BODY(&t, &req, "2");
 	ck_assert_uint_eq(w.calls, 1);
 	cf_transport_destroy(&t);
 	server_join(s);
