@@ -18,8 +18,6 @@
 
 /* Total bytes of response header lines accepted per request. */
 #define MAX_RESPONSE_HEADER_BYTES (64 * 1024)
-/* Longest stretch of a URL quoted in an error message (the query is never quoted). */
-#define URL_IN_MESSAGE_MAX 96
 
 static const char *const ca_bundle_candidates[] = {
 	"/etc/ssl/certs/ca-certificates.crt", /* Debian, Ubuntu */
@@ -51,7 +49,6 @@ struct curl_transport {
 	long connect_timeout_ms;
 	size_t max_response_bytes;
 	char *ca_file; /* NULL = curl's built-in default */
-	bool started;  /* curl_global_init ran and multi, share exist */
 };
 
 static pthread_once_t global_once = PTHREAD_ONCE_INIT;
@@ -60,13 +57,6 @@ static CURLcode global_rc = CURLE_FAILED_INIT;
 static void global_init_once(void)
 {
 	global_rc = curl_global_init(CURL_GLOBAL_DEFAULT);
-}
-
-/* Length of the part of `url` fit for a message: no query or fragment, at most URL_IN_MESSAGE_MAX. */
-static int url_len_for_message(const char *url)
-{
-	size_t n = strcspn(url, "?#");
-	return (int)(n > URL_IN_MESSAGE_MAX ? URL_IN_MESSAGE_MAX : n);
 }
 
 static size_t write_cb(char *ptr, size_t size, size_t nmemb, void *user)
@@ -187,7 +177,7 @@ static enum cf_status build_header_list(struct slot *s, const struct cf_http_req
 
 out_nomem:
 	st = cf_error_set(err, CF_ERR_NOMEM, "%s %.*s: out of memory building request headers", req->method,
-			  url_len_for_message(req->url), req->url);
+			  cf_url_len_for_message(req->url), req->url);
 out_free_line:
 	cf_buf_clean_up(&line);
 	return st;
@@ -275,7 +265,7 @@ static enum cf_status slot_prepare(struct curl_transport *ct, struct slot *s, co
 	}
 	if (rc != CURLE_OK) {
 		st = cf_error_set(err, rc == CURLE_OUT_OF_MEMORY ? CF_ERR_NOMEM : CF_ERR_TRANSPORT,
-				  "%s %.*s: curl_easy_setopt: %s", req->method, url_len_for_message(req->url), req->url,
+				  "%s %.*s: curl_easy_setopt: %s", req->method, cf_url_len_for_message(req->url), req->url,
 				  curl_easy_strerror(rc));
 		goto out_release;
 	}
@@ -292,7 +282,7 @@ out_release:
 static enum cf_status slot_finish(struct curl_transport *ct, struct slot *s, CURLcode rc, struct cf_error *err)
 {
 	const struct cf_http_request *req = s->req;
-	int url_len = url_len_for_message(req->url);
+	int url_len = cf_url_len_for_message(req->url);
 	const char *detail = s->errbuf[0] ? s->errbuf : curl_easy_strerror(rc);
 	enum cf_status st = CF_OK;
 
@@ -461,11 +451,7 @@ static enum cf_status curl_send_many(void *data, const struct cf_http_request *r
 		return st;
 	struct cf_error start_err;
 	if ((st = start(data, &start_err)) != CF_OK) {
-		for (size_t i = 0; i < count; i++) {
-			statuses[i] = st;
-			if (errs)
-				errs[i] = start_err;
-		}
+		cf_transport_fail_all(count, statuses, errs, st, start_err.message);
 		return st;
 	}
 	run_batch(data, reqs, count, max_in_flight, resps, statuses, errs);
@@ -588,24 +574,30 @@ out_destroy:
 	return st;
 }
 
-/* libcurl itself: the process-wide init once, then this transport's multi and share handles. */
+/*
+ * libcurl itself: the process-wide init once, then this transport's multi and share handles. Started
+ * when both exist: they are kept only once fully set up.
+ */
 static enum cf_status start(struct curl_transport *ct, struct cf_error *err)
 {
-	if (ct->started)
+	if (ct->multi)
 		return CF_OK;
 	pthread_once(&global_once, global_init_once);
 	if (global_rc != CURLE_OK)
 		return cf_error_set(err, CF_ERR_TRANSPORT, "curl_global_init: %s", curl_easy_strerror(global_rc));
-	if (!ct->multi)
-		ct->multi = curl_multi_init();
-	if (!ct->share)
-		ct->share = curl_share_init();
-	if (!ct->multi || !ct->share ||
-	    curl_multi_setopt(ct->multi, CURLMOPT_MAX_TOTAL_CONNECTIONS, (long)ct->slot_count) != CURLM_OK ||
-	    curl_multi_setopt(ct->multi, CURLMOPT_MAXCONNECTS, (long)ct->slot_count) != CURLM_OK ||
-	    curl_share_setopt(ct->share, CURLSHOPT_SHARE, CURL_LOCK_DATA_SSL_SESSION) != CURLSHE_OK)
+	CURLM *multi = curl_multi_init();
+	CURLSH *share = curl_share_init();
+	if (!multi || !share || curl_multi_setopt(multi, CURLMOPT_MAX_TOTAL_CONNECTIONS, (long)ct->slot_count) != CURLM_OK ||
+	    curl_multi_setopt(multi, CURLMOPT_MAXCONNECTS, (long)ct->slot_count) != CURLM_OK ||
+	    curl_share_setopt(share, CURLSHOPT_SHARE, CURL_LOCK_DATA_SSL_SESSION) != CURLSHE_OK) {
+		if (multi)
+			curl_multi_cleanup(multi);
+		if (share)
+			curl_share_cleanup(share);
 		return cf_error_set(err, CF_ERR_NOMEM, "curl transport: out of memory starting libcurl");
-	ct->started = true;
+	}
+	ct->multi = multi;
+	ct->share = share;
 	return CF_OK;
 }
 

@@ -25,8 +25,6 @@
 
 /* Longest host[:port] accepted. */
 #define MAX_AUTHORITY 255
-/* Longest stretch of a URL quoted in an error message. */
-#define URL_IN_MESSAGE_MAX 96
 /* First read buffer: a Runtime API answer without a large event fits. */
 #define FIRST_READ 4096
 
@@ -478,8 +476,7 @@ static enum cf_status socket_send(void *data, const struct cf_http_request *req,
 	struct socket_transport *st = data;
 	if (!st || !req || !resp)
 		return cf_error_set(err, CF_ERR_INVALID_ARG, "socket transport: send needs a request and a response");
-	size_t url_len = strlen(req->url);
-	struct exchange x = { .req = req, .url_len = url_len > URL_IN_MESSAGE_MAX ? URL_IN_MESSAGE_MAX : (int)url_len };
+	struct exchange x = { .req = req, .url_len = cf_url_len_for_message(req->url) };
 	x.deadline_ns = deadline_after(req->timeout_ms);
 	struct url_parts u;
 	if (!split_url(req->url, &u))

@@ -188,8 +188,8 @@ CF_API enum cf_status cf_transport_send(const struct cf_transport *t, const stru
 	return call_send(t, req, resp, err);
 }
 
-static void fail_all(size_t count, enum cf_status *statuses, struct cf_error *errs, enum cf_status st,
-		     const char *what)
+void cf_transport_fail_all(size_t count, enum cf_status *statuses, struct cf_error *errs, enum cf_status st,
+			   const char *what)
 {
 	for (size_t i = 0; i < count; i++) {
 		statuses[i] = st;
@@ -269,7 +269,7 @@ enum cf_status cf_transport_check_batch(const void *state, const struct cf_http_
 		return CF_OK;
 	char why[160];
 	snprintf(why, sizeof(why), "%s: needs a transport, requests, responses and max_in_flight > 0", who);
-	fail_all(count, statuses, errs, CF_ERR_INVALID_ARG, why);
+	cf_transport_fail_all(count, statuses, errs, CF_ERR_INVALID_ARG, why);
 	return CF_ERR_INVALID_ARG;
 }
 

@@ -31,6 +31,20 @@ enum cf_status cf_transport_check_batch(const void *state, const struct cf_http_
 					size_t max_in_flight, const struct cf_http_response *resps,
 					enum cf_status *statuses, struct cf_error *errs, const char *who);
 
+/* Longest stretch of a URL quoted in an error message. */
+#define CF_URL_IN_MESSAGE_MAX 96
+
+/* Length of the part of `url` fit for a message: no query or fragment, at most CF_URL_IN_MESSAGE_MAX. */
+static inline int cf_url_len_for_message(const char *url)
+{
+	size_t n = strcspn(url, "?#");
+	return (int)(n > CF_URL_IN_MESSAGE_MAX ? CF_URL_IN_MESSAGE_MAX : n);
+}
+
+/* Every entry of a batch gets status `st` (and, when `errs` is given, the message `what`). */
+void cf_transport_fail_all(size_t count, enum cf_status *statuses, struct cf_error *errs, enum cf_status st,
+			   const char *what);
+
 /* RFC 9110 tchar: a byte of a method or header field name. */
 static inline bool cf_http_is_tchar(unsigned char c)
 {
