@@ -14,8 +14,39 @@
 
 enum { EXIT_HANDLER_FAILED = 1, EXIT_USAGE = 2 };
 
-static void decline_unused_openssl_init(void);
-static void resolve_hosts_from_files_and_dns(void);
+/*
+ * Cold start: curl_global_init initialises OpenSSL, which by default loads its error-string tables
+ * (0.9 M instructions), registers every legacy cipher name (0.4 M) and frees all of it again in an
+ * atexit handler (0.3 M). A bootstrap needs none of these, so it declines them before curl asks:
+ * - error strings: it never prints OpenSSL's error queue (curl's TLS errors name the failure
+ *   themselves, and certificate verification messages do not come from these tables);
+ * - the legacy cipher names: TLS fetches its ciphers from the provider by name, so the client offers
+ *   the same cipher list without them; the table is for decrypting PEM or PKCS#12 files by cipher
+ *   name, which a bootstrap never does. The digest names stay: certificate signature checks look
+ *   digests up in that table;
+ * - the atexit cleanup: the process is ending, the kernel takes the memory back.
+ * The tls integration test and the zip checks (a real handshake, a refused untrusted certificate)
+ * hold this to account. A process-wide choice, so it is made here in the bootstrap's main and not in
+ * the library that other programs link.
+ */
+static void decline_unused_openssl_init(void)
+{
+	/* Not OPENSSL_init_ssl: it would also load openssl.cnf now, which is libcurl's choice to make. */
+	OPENSSL_init_crypto(OPENSSL_INIT_NO_LOAD_CRYPTO_STRINGS | OPENSSL_INIT_NO_ADD_ALL_CIPHERS | OPENSSL_INIT_NO_ATEXIT,
+			    NULL);
+}
+
+/*
+ * Host names resolve from /etc/hosts, then DNS, whatever /etc/nsswitch.conf lists (set before the
+ * first lookup: while the first /next is in flight, or before the Runtime API's name is looked up). The deployed
+ * bootstrap links glibc statically: glibc has those two sources built in, but any other one named in
+ * nsswitch.conf (myhostname, resolve, mymachines...) it would dlopen from the host, a shared library
+ * built for another glibc, which can crash the process. The AWS endpoints need nothing but DNS.
+ */
+static void resolve_hosts_from_files_and_dns(void)
+{
+	(void)__nss_configure_lookup("hosts", "files dns");
+}
 
 static char *read_event(const char *path, size_t *len)
 {
@@ -191,40 +222,6 @@ static int usage(const char *function_name)
 		"                                 requests instead of sending them\n",
 		function_name, function_name);
 	return EXIT_USAGE;
-}
-
-/*
- * Cold start: curl_global_init initialises OpenSSL, which by default loads its error-string tables
- * (0.9 M instructions), registers every legacy cipher name (0.4 M) and frees all of it again in an
- * atexit handler (0.3 M). A bootstrap needs none of these, so it declines them before curl asks:
- * - error strings: it never prints OpenSSL's error queue (curl's TLS errors name the failure
- *   themselves, and certificate verification messages do not come from these tables);
- * - the legacy cipher names: TLS fetches its ciphers from the provider by name, so the client offers
- *   the same cipher list without them; the table is for decrypting PEM or PKCS#12 files by cipher
- *   name, which a bootstrap never does. The digest names stay: certificate signature checks look
- *   digests up in that table;
- * - the atexit cleanup: the process is ending, the kernel takes the memory back.
- * The tls integration test and the zip checks (a real handshake, a refused untrusted certificate)
- * hold this to account. A process-wide choice, so it is made here in the bootstrap's main and not in
- * the library that other programs link.
- */
-static void decline_unused_openssl_init(void)
-{
-	/* Not OPENSSL_init_ssl: it would also load openssl.cnf now, which is libcurl's choice to make. */
-	OPENSSL_init_crypto(OPENSSL_INIT_NO_LOAD_CRYPTO_STRINGS | OPENSSL_INIT_NO_ADD_ALL_CIPHERS | OPENSSL_INIT_NO_ATEXIT,
-			    NULL);
-}
-
-/*
- * Host names resolve from /etc/hosts, then DNS, whatever /etc/nsswitch.conf lists (set before the
- * first lookup: while the first /next is in flight, or before the Runtime API's name is looked up). The deployed
- * bootstrap links glibc statically: glibc has those two sources built in, but any other one named in
- * nsswitch.conf (myhostname, resolve, mymachines...) it would dlopen from the host, a shared library
- * built for another glibc, which can crash the process. The AWS endpoints need nothing but DNS.
- */
-static void resolve_hosts_from_files_and_dns(void)
-{
-	(void)__nss_configure_lookup("hosts", "files dns");
 }
 
 CF_API int cf_lambda_main(int argc, char **argv, const char *function_name, cf_handler_new_fn new_handler)
