@@ -302,9 +302,14 @@ struct reader {
 	struct cf_http1_chunked chunked;
 	size_t in, out;     /* chunked decoding cursors into raw */
 	size_t received;    /* bytes received in all, interim answers included */
-	bool have_head;
 	bool done;
 };
+
+/* The final (not interim) head has been parsed: the body comes next. */
+static bool have_head(const struct reader *r)
+{
+	return r->head.status >= 200;
+}
 
 static enum cf_status body_too_large(const struct socket_transport *st, const struct exchange *x,
 				     struct cf_error *err)
@@ -317,16 +322,15 @@ static enum cf_status body_too_large(const struct socket_transport *st, const st
 static enum cf_status parse_more(struct socket_transport *st, struct reader *r, const struct exchange *x,
 				 struct cf_http_response *resp, struct cf_error *err)
 {
-	while (!r->have_head) {
-		bool head_req = strcmp(x->req->method, "HEAD") == 0;
+	bool head_req = strcmp(x->req->method, "HEAD") == 0;
+	while (!have_head(r)) {
 		struct cf_error detail;
 		enum cf_http1_progress p = cf_http1_parse_head(r->raw.data, r->raw.len, head_req, &r->head, resp, &detail);
 		if (p == CF_HTTP1_NEED_MORE)
 			return CF_OK;
 		if (p == CF_HTTP1_FAILED)
 			return with_request(x, err, &detail);
-		if (r->head.status >= 200) {
-			r->have_head = true;
+		if (have_head(r)) {
 			r->in = r->out = r->head.head_len;
 			break;
 		}
@@ -371,15 +375,14 @@ static enum cf_status parse_more(struct socket_transport *st, struct reader *r, 
 	return CF_OK;
 }
 
-/* Receive one answer into `resp`. `*nothing_received`: the connection ended before any byte came. */
+/* Receive one answer into `resp`. */
 static enum cf_status read_response(struct socket_transport *st, struct reader *r, const struct exchange *x,
-				    struct cf_http_response *resp, bool *nothing_received, struct cf_error *err)
+				    struct cf_http_response *resp, struct cf_error *err)
 {
-	*nothing_received = false;
 	while (!r->done) {
 		/* Room for what is known to be missing (at least a first page), and the body's NUL. */
 		size_t want = FIRST_READ - 1;
-		if (r->have_head && r->head.framing == CF_HTTP1_LENGTH) {
+		if (have_head(r) && r->head.framing == CF_HTTP1_LENGTH) {
 			size_t missing = (size_t)r->head.content_length - (r->raw.len - r->head.head_len) + 1;
 			want = missing > want ? missing : want;
 		}
@@ -396,16 +399,13 @@ static enum cf_status read_response(struct socket_transport *st, struct reader *
 				return fail(x, err, CF_ERR_TRANSPORT, "waiting for the answer", errno);
 			continue;
 		}
-		if (n < 0) {
-			*nothing_received = r->received == 0;
+		if (n < 0)
 			return fail(x, err, CF_ERR_TRANSPORT, "receiving the answer", errno);
-		}
 		if (n == 0) {
-			if (r->have_head && r->head.framing == CF_HTTP1_UNTIL_CLOSE) {
+			if (have_head(r) && r->head.framing == CF_HTTP1_UNTIL_CLOSE) {
 				r->done = true;
 				break;
 			}
-			*nothing_received = r->received == 0;
 			return fail(x, err, CF_ERR_TRANSPORT, "connection closed before the answer ended", 0);
 		}
 		r->raw.len += (size_t)n;
@@ -455,8 +455,7 @@ static enum cf_status exchange_once(struct socket_transport *st, const struct ur
 		hook(st->hook_ctx);
 	}
 	struct reader r = { 0 };
-	bool nothing_received = false;
-	s = read_response(st, &r, x, resp, &nothing_received, err);
+	s = read_response(st, &r, x, resp, err);
 	if (s == CF_OK) {
 		resp->status = r.head.status;
 		if (!take_body(&r, resp))
@@ -464,7 +463,8 @@ static enum cf_status exchange_once(struct socket_transport *st, const struct ur
 	} else {
 		close_connection(st);
 		cf_http_response_clean_up(resp);
-		*retry = reused && nothing_received;
+		/* The server had closed the idle connection: it never saw the request. */
+		*retry = reused && s == CF_ERR_TRANSPORT && r.received == 0;
 	}
 	cf_buf_clean_up(&r.raw);
 	return s;
