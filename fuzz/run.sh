@@ -96,6 +96,14 @@ run_target() {
 	fi
 }
 
+# failure_cause NAME: the lines of a failed target's logs that say why (check message, sanitizer
+# report, libFuzzer verdict), indented, so that CI output names the cause.
+failure_cause() {
+	cat "$work/$1.replay.log" "$work/$1.log" 2>/dev/null |
+		grep -E 'check failed|ERROR: |SUMMARY: |runtime error|Test unit written|^==[0-9]+== *(READ|WRITE)' |
+		head -8 | sed 's/^/    /'
+}
+
 running=0
 for t in "${targets[@]}"; do
 	run_target "$t" &
@@ -113,6 +121,7 @@ for t in "${targets[@]}"; do
 	IFS=$'\t' read -r verdict text <"$work/$t.result" || { verdict=fail; text="no result"; }
 	if [ "$verdict" = ok ]; then passed=$((passed + 1)); else failed=$((failed + 1)); fi
 	printf 'fuzz_%-8s %-4s %s\n' "$t" "$verdict" "$text"
+	[ "$verdict" = ok ] || failure_cause "$t"
 done
 if [ $failed -eq 0 ] && [ -z "${FUZZ_WORK:-}" ]; then rm -rf "$work"; else echo "fuzz: work directory $work"; fi
 summary $passed $failed

@@ -175,6 +175,32 @@ START_TEST(test_string_escapes_decode)
 }
 END_TEST
 
+START_TEST(test_surrogate_pairs_at_plane_edges_decode)
+{
+	/* Every pair is a code point, including those whose low 16 bits look like a surrogate
+	 * (U+1D800, U+2DFFF): json-c 0.16 turns these into U+FFFD, see fuzz/fuzz_json.c. */
+	static const struct {
+		const char *json;
+		const char *utf8;
+	} cases[] = {
+		{ "\"\\uD800\\uDC00\"", "\xF0\x90\x80\x80" },     /* U+10000 */
+		{ "\"\\uD836\\uDC00\"", "\xF0\x9D\xA0\x80" },     /* U+1D800 */
+		{ "\"\\ud837\\udfff\"", "\xF0\x9D\xBF\xBF" },     /* U+1DFFF */
+		{ "\"\\uD877\\uDFFF\"", "\xF0\xAD\xBF\xBF" },     /* U+2DFFF */
+		{ "\"\\uDBFF\\uDFFF\"", "\xF4\x8F\xBF\xBF" },     /* U+10FFFF */
+	};
+	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+		struct cf_arena arena;
+		const struct cf_json *root;
+		struct cf_error err;
+		ck_assert_int_eq(parse(&arena, cases[i].json, &root, &err), CF_OK);
+		ck_assert_int_eq(root->type, CF_JSON_STRING);
+		ts_assert_cfstr_eq(root->u.text, cases[i].utf8);
+		cf_arena_clean_up(&arena);
+	}
+}
+END_TEST
+
 START_TEST(test_embedded_nul_bytes_in_input)
 {
 	/* The input is (ptr, len): a raw NUL inside a string is a control character, outside it is junk. */
@@ -457,6 +483,7 @@ int main(void)
 	tcase_add_test(tc, test_object_members_in_order_and_get_first);
 	tcase_add_test(tc, test_unescaped_strings_borrow_the_input);
 	tcase_add_test(tc, test_string_escapes_decode);
+	tcase_add_test(tc, test_surrogate_pairs_at_plane_edges_decode);
 	tcase_add_test(tc, test_embedded_nul_bytes_in_input);
 	tcase_add_test(tc, test_large_flat_array);
 	tcase_add_test(tc, test_type_names);
