@@ -137,7 +137,7 @@ static void *watch_stdin(void *arg)
 	_exit(0);
 }
 
-static void usage(void)
+static _Noreturn void usage(void)
 {
 	fprintf(stderr, "usage: delay_proxy --upstream http://127.0.0.1:PORT [--delay-ms 10] [--port 0] "
 			"[--exit-on-stdin-eof]\n");
