@@ -305,6 +305,25 @@ START_TEST(test_timeout)
 }
 END_TEST
 
+START_TEST(test_body_larger_than_the_receive_buffer_arrives_whole)
+{
+	/* curl reads into a 4 KiB buffer (RECV_BUFFER_BYTES): a long answer takes many reads. */
+	static const char *const paths[] = { "/big?bytes=200000", "/big?bytes=200000&chunked=1" };
+	for (size_t i = 0; i < sizeof(paths) / sizeof(paths[0]); i++) {
+		char url[128];
+		struct cf_http_response resp = { 0 };
+		struct cf_error err;
+		test_server_url(srv, paths[i], url, sizeof(url));
+		struct cf_http_request req = { .method = "GET", .url = url, .timeout_ms = 5000 };
+		ck_assert_int_eq(cf_transport_send(&t, &req, &resp, &err), CF_OK);
+		ck_assert_uint_eq(resp.body_len, 200000);
+		for (size_t k = 0; k < resp.body_len; k++)
+			ck_assert_int_eq(resp.body[k], 'x');
+		cf_http_response_clean_up(&resp);
+	}
+}
+END_TEST
+
 START_TEST(test_oversize_body)
 {
 	struct cf_transport capped;
@@ -557,6 +576,7 @@ int main(void)
 	tcase_add_test(tc, test_send_many_concurrency);
 	tcase_add_test(tc, test_in_flight_capped_by_max_connections);
 	tcase_add_test(tc, test_timeout);
+	tcase_add_test(tc, test_body_larger_than_the_receive_buffer_arrives_whole);
 	tcase_add_test(tc, test_oversize_body);
 	tcase_add_test(tc, test_deferred_start);
 	tcase_add_test(tc, test_transport_errors);

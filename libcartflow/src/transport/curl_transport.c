@@ -18,6 +18,9 @@
 
 /* Total bytes of response header lines accepted per request. */
 #define MAX_RESPONSE_HEADER_BYTES (64 * 1024)
+/* Per-transfer curl buffers, see slot_prepare (curl's minimum for the send buffer is 16 KiB). */
+#define RECV_BUFFER_BYTES 4096L
+#define TLS_SEND_BUFFER_BYTES (16L * 1024)
 
 static const char *const ca_bundle_candidates[] = {
 	"/etc/ssl/certs/ca-certificates.crt", /* Debian, Ubuntu */
@@ -242,6 +245,14 @@ static enum cf_status slot_prepare(struct curl_transport *ct, struct slot *s, co
 		SETOPT(CURLOPT_CAINFO, ct->ca_file);
 	SETOPT(CURLOPT_SHARE, ct->share);
 	SETOPT(CURLOPT_MAXFILESIZE_LARGE, (curl_off_t)ct->max_response_bytes);
+	/*
+	 * AWS answers us in a few hundred bytes (SendMessageBatch: under 2 KiB); curl's default 16 KiB
+	 * receive buffer and 64 KiB TLS send buffer, allocated per transfer, spread the heap over
+	 * pages a cold start then faults in. Smaller ones only mean more reads for a large answer.
+	 * Not SETOPT: curl refuses a new size while a buffer is allocated, and this is only a hint.
+	 */
+	(void)curl_easy_setopt(s->easy, CURLOPT_BUFFERSIZE, RECV_BUFFER_BYTES);
+	(void)curl_easy_setopt(s->easy, CURLOPT_UPLOAD_BUFFERSIZE, TLS_SEND_BUFFER_BYTES);
 	SETOPT(CURLOPT_WRITEFUNCTION, write_cb);
 	SETOPT(CURLOPT_WRITEDATA, (void *)s);
 	SETOPT(CURLOPT_HEADERFUNCTION, header_cb);
