@@ -1271,6 +1271,96 @@ START_TEST(test_on_first_wait_once)
 }
 END_TEST
 
+/* ---- allocation failures ---- */
+
+/* Serves any number of connections, each any number of requests, until the test sets `stop`. */
+struct serve_all {
+	pthread_mutex_t mu;
+	bool stop;
+};
+
+static bool serve_all_stopped(struct server *s)
+{
+	struct serve_all *ctl = (struct serve_all *)s->arg;
+	pthread_mutex_lock(&ctl->mu);
+	bool stop = ctl->stop;
+	pthread_mutex_unlock(&ctl->mu);
+	return stop;
+}
+
+static void script_serve_all(struct server *s)
+{
+	/* A 100 Continue, several header lines and a chunked body: every allocation the reader makes. */
+	static const char answer[] = "HTTP/1.1 100 Continue\r\n\r\n"
+				     "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\nX-A: 1\r\nX-B: 2\r\n\r\n"
+				     "5\r\nhello\r\n6\r\n world\r\n0\r\n\r\n";
+	while (!serve_all_stopped(s)) {
+		struct pollfd p = { .fd = s->lfd, .events = POLLIN };
+		if (poll(&p, 1, 20) != 1)
+			continue;
+		int fd = accept4(s->lfd, NULL, NULL, SOCK_CLOEXEC);
+		if (fd < 0)
+			continue;
+		s->accepted++;
+		const char *why;
+		/* The client may give up anywhere (its allocation failed): no request is not a failure. */
+		while (srv_read_request(s, fd, &why) == 1)
+			srv_write(s, fd, answer, sizeof(answer) - 1, true);
+		close(fd);
+	}
+}
+
+START_TEST(test_alloc_failure)
+{
+	struct serve_all ctl = { .stop = false };
+	pthread_mutex_init(&ctl.mu, NULL);
+	struct server *s = server_start(script_serve_all, &ctl);
+	char u[128];
+	url(s, "/alloc", u);
+	static const struct cf_http_header h[] = { { "Content-Type", "application/json" }, { "X-Empty", "" } };
+	const struct cf_http_request post = { .method = "POST", .url = u, .headers = h, .header_count = 2,
+					      .body = "{\"a\":1}", .body_len = 7, .timeout_ms = 2000 };
+	const struct cf_http_request get = simple("GET", u);
+	bool completed = false;
+	for (long n = 0; !completed; n++) {
+		ck_assert_int_lt(n, 1000);
+		ts_alloc_install(n);
+		struct cf_transport t = { 0 };
+		struct cf_error err;
+		enum cf_status st = cf_socket_transport_new(NULL, &t, &err);
+		/* Two exchanges: the second reuses the connection. */
+		for (int i = 0; i < 2 && st == CF_OK; i++) {
+			struct cf_http_response resp = { 0 };
+			st = cf_transport_send(&t, i ? &get : &post, &resp, &err);
+			if (st == CF_OK) {
+				ck_assert_int_eq(resp.status, 200);
+				ck_assert_str_eq(cf_http_response_header(&resp, "X-B"), "2");
+				assert_body(&resp, "hello world", 11);
+			} else {
+				ck_assert_ptr_null(resp.body);
+				ck_assert_ptr_null(resp.headers);
+			}
+			cf_http_response_clean_up(&resp);
+		}
+		cf_transport_destroy(&t);
+		ts_alloc_stop_failing();
+		if (st != CF_OK) {
+			ck_assert_msg(st == CF_ERR_NOMEM, "allocation %ld: status %d (%s)", n, st, err.message);
+			ck_assert_int_eq(err.code, CF_ERR_NOMEM);
+		}
+		completed = ts_alloc_end_round(n);
+		ck_assert_msg(!completed || st == CF_OK, "no failure injected, but status %d (%s)", st, err.message);
+	}
+	pthread_mutex_lock(&ctl.mu);
+	ctl.stop = true;
+	pthread_mutex_unlock(&ctl.mu);
+	server_join(s);
+	ck_assert_uint_ge(s->accepted, 1);
+	server_free(s);
+	pthread_mutex_destroy(&ctl.mu);
+}
+END_TEST
+
 START_TEST(test_connection_refused)
 {
 	/* A port that is bound but not listening refuses connections. */
@@ -1343,6 +1433,7 @@ int main(void)
 	tcase_add_test(failures, test_too_large);
 	tcase_add_test(failures, test_timeout);
 	tcase_add_test(failures, test_connection_refused);
+	tcase_add_test(failures, test_alloc_failure);
 	suite_add_tcase(s, failures);
 	return ts_run_suite(s);
 }
