@@ -193,40 +193,50 @@ static inline bool fuzz_jsonc_string(struct json_object *obj, const char *key, c
 
 /* ---- bytes ---- */
 
-/* True when `s` (len bytes) is well-formed UTF-8 (RFC 3629: no overlongs, surrogates or > U+10FFFF). */
+/*
+ * The UTF-8 sequence at the start of `s` (len > 0 bytes): its length, with its code point in *cp, or 0
+ * when it is not well-formed (RFC 3629: no overlongs, surrogates or > U+10FFFF).
+ */
+static inline size_t fuzz_utf8_next(const unsigned char *s, size_t len, uint32_t *cp)
+{
+	unsigned char c = s[0];
+	size_t n;
+	if (c < 0x80) {
+		*cp = c;
+		return 1;
+	} else if ((c & 0xE0) == 0xC0) {
+		n = 2;
+		*cp = c & 0x1F;
+	} else if ((c & 0xF0) == 0xE0) {
+		n = 3;
+		*cp = c & 0x0F;
+	} else if ((c & 0xF8) == 0xF0) {
+		n = 4;
+		*cp = c & 0x07;
+	} else {
+		return 0;
+	}
+	if (len < n)
+		return 0;
+	for (size_t k = 1; k < n; k++) {
+		if ((s[k] & 0xC0) != 0x80)
+			return 0;
+		*cp = (*cp << 6) | (s[k] & 0x3F);
+	}
+	static const uint32_t min_for_len[5] = { 0, 0, 0x80, 0x800, 0x10000 };
+	if (*cp < min_for_len[n] || *cp > 0x10FFFF || (*cp >= 0xD800 && *cp <= 0xDFFF))
+		return 0;
+	return n;
+}
+
+/* True when `s` (len bytes) is well-formed UTF-8. */
 static inline bool fuzz_utf8_valid(const unsigned char *s, size_t len)
 {
-	size_t i = 0;
-	while (i < len) {
-		unsigned char c = s[i];
-		uint32_t cp;
-		size_t n;
-		if (c < 0x80) {
-			i++;
-			continue;
-		} else if ((c & 0xE0) == 0xC0) {
-			n = 2;
-			cp = c & 0x1F;
-		} else if ((c & 0xF0) == 0xE0) {
-			n = 3;
-			cp = c & 0x0F;
-		} else if ((c & 0xF8) == 0xF0) {
-			n = 4;
-			cp = c & 0x07;
-		} else {
+	uint32_t cp;
+	for (size_t i = 0, n; i < len; i += n) {
+		n = fuzz_utf8_next(s + i, len - i, &cp);
+		if (n == 0)
 			return false;
-		}
-		if (len - i < n)
-			return false;
-		for (size_t k = 1; k < n; k++) {
-			if ((s[i + k] & 0xC0) != 0x80)
-				return false;
-			cp = (cp << 6) | (s[i + k] & 0x3F);
-		}
-		static const uint32_t min_for_len[5] = { 0, 0, 0x80, 0x800, 0x10000 };
-		if (cp < min_for_len[n] || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF))
-			return false;
-		i += n;
 	}
 	return true;
 }

@@ -76,15 +76,6 @@ static bool ref_hex4(const struct ref *r, size_t at, unsigned *out)
 	return true;
 }
 
-/* Bytes of the UTF-8 sequence at s[i], or 0 when it is not one (decoded, then range-checked). */
-static size_t ref_utf8_len(const struct ref *r)
-{
-	for (size_t n = 2; n <= 4 && n <= r->n - r->i; n++)
-		if (fuzz_utf8_valid(r->s + r->i, n))
-			return n;
-	return 0;
-}
-
 static bool ref_string(struct ref *r)
 {
 	r->i++; /* the opening quote */
@@ -126,7 +117,8 @@ static bool ref_string(struct ref *r)
 			r->i++;
 			continue;
 		}
-		size_t len = ref_utf8_len(r);
+		uint32_t cp;
+		size_t len = fuzz_utf8_next(r->s + r->i, r->n - r->i, &cp);
 		if (!len)
 			return ref_fail(r, REF_UTF8);
 		r->i += len;
@@ -257,32 +249,27 @@ static enum ref_why ref_check(const uint8_t *data, size_t size, size_t *where)
 static bool key_has_nul(struct cf_str k) { return memchr(k.ptr, '\0', k.len) != NULL; }
 
 /*
- * json-c 0.16 decodes a surrogate pair whose code point has D800-DFFF as its low 16 bits
- * (U+1D800-U+1DFFF, U+2D800-U+2DFFF, ... e.g. "\uD836\uDC00") to U+FFFD: it tests the combined
- * code point with a 16-bit surrogate mask. Ours keeps the character; everything else must match
- * byte for byte.
+ * Whether json-c's decoding of a string equals ours. One difference is json-c's: it decodes a
+ * surrogate pair whose code point has D800-DFFF as its low 16 bits (U+1D800-U+1DFFF, U+2D800-U+2DFFF,
+ * ..., e.g. "\uD836\uDC00") to U+FFFD, because it tests the combined code point with a 16-bit
+ * surrogate mask. Ours keeps the character; every other character must match byte for byte.
  */
-static bool jsonc_mangles_astral(const unsigned char *utf8)
-{
-	unsigned cp = (utf8[0] & 0x07u) << 18 | (utf8[1] & 0x3Fu) << 12 | (utf8[2] & 0x3Fu) << 6 | (utf8[3] & 0x3Fu);
-	return (cp & 0xF800u) == 0xD800u;
-}
-
 static bool same_decoded_string(struct cf_str ours, const char *theirs, size_t theirs_len)
 {
 	const unsigned char *a = (const unsigned char *)ours.ptr, *b = (const unsigned char *)theirs;
-	size_t i = 0, j = 0;
-	while (i < ours.len && j < theirs_len) {
-		if (a[i] == b[j]) {
-			i++, j++;
-		} else if (a[i] >= 0xF0 && i + 4 <= ours.len && jsonc_mangles_astral(a + i) && j + 3 <= theirs_len &&
-			   memcmp(b + j, "\xEF\xBF\xBD", 3) == 0) {
-			i += 4, j += 3;
-		} else {
+	size_t j = 0;
+	for (size_t i = 0, n; i < ours.len; i += n) {
+		uint32_t cp;
+		n = fuzz_utf8_next(a + i, ours.len - i, &cp);
+		FUZZ_CHECK(n > 0, "our decoded string is not UTF-8 at byte %zu", i);
+		if (j + n <= theirs_len && memcmp(a + i, b + j, n) == 0)
+			j += n;
+		else if (n == 4 && (cp & 0xF800u) == 0xD800u && j + 3 <= theirs_len && memcmp(b + j, "\xEF\xBF\xBD", 3) == 0)
+			j += 3;
+		else
 			return false;
-		}
 	}
-	return i == ours.len && j == theirs_len;
+	return j == theirs_len;
 }
 
 static void compare(const struct cf_json *ours, struct json_object *theirs, int depth)

@@ -317,8 +317,10 @@ START_TEST(test_body_larger_than_the_receive_buffer_arrives_whole)
 		struct cf_http_request req = { .method = "GET", .url = url, .timeout_ms = 5000 };
 		ck_assert_int_eq(cf_transport_send(&t, &req, &resp, &err), CF_OK);
 		ck_assert_uint_eq(resp.body_len, 200000);
-		for (size_t k = 0; k < resp.body_len; k++)
-			ck_assert_int_eq(resp.body[k], 'x');
+		size_t same = 0;
+		while (same < resp.body_len && resp.body[same] == 'x')
+			same++;
+		ck_assert_uint_eq(same, resp.body_len);
 		cf_http_response_clean_up(&resp);
 	}
 }

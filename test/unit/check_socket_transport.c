@@ -1273,48 +1273,39 @@ END_TEST
 
 /* ---- allocation failures ---- */
 
-/* Serves any number of connections, each any number of requests, until the test sets `stop`. */
-struct serve_all {
-	pthread_mutex_t mu;
-	bool stop;
-};
-
-static bool serve_all_stopped(struct server *s)
+/* Whether the client has signalled the server `n` times yet (without waiting). */
+static bool client_has_told(struct server *s, unsigned n)
 {
-	struct serve_all *ctl = (struct serve_all *)s->arg;
-	pthread_mutex_lock(&ctl->mu);
-	bool stop = ctl->stop;
-	pthread_mutex_unlock(&ctl->mu);
-	return stop;
+	pthread_mutex_lock(&s->mu);
+	bool told = s->from_client >= n;
+	pthread_mutex_unlock(&s->mu);
+	return told;
 }
 
+/* Serves any number of connections, each any number of requests, until the client signals. */
 static void script_serve_all(struct server *s)
 {
 	/* A 100 Continue, several header lines and a chunked body: every allocation the reader makes. */
 	static const char answer[] = "HTTP/1.1 100 Continue\r\n\r\n"
 				     "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\nX-A: 1\r\nX-B: 2\r\n\r\n"
 				     "5\r\nhello\r\n6\r\n world\r\n0\r\n\r\n";
-	while (!serve_all_stopped(s)) {
+	while (!client_has_told(s, 1)) {
 		struct pollfd p = { .fd = s->lfd, .events = POLLIN };
 		if (poll(&p, 1, 20) != 1)
 			continue;
-		int fd = accept4(s->lfd, NULL, NULL, SOCK_CLOEXEC);
-		if (fd < 0)
-			continue;
-		s->accepted++;
+		int fd = srv_accept(s);
 		const char *why;
 		/* The client may give up anywhere (its allocation failed): no request is not a failure. */
 		while (srv_read_request(s, fd, &why) == 1)
 			srv_write(s, fd, answer, sizeof(answer) - 1, true);
-		close(fd);
+		if (fd >= 0)
+			close(fd);
 	}
 }
 
 START_TEST(test_alloc_failure)
 {
-	struct serve_all ctl = { .stop = false };
-	pthread_mutex_init(&ctl.mu, NULL);
-	struct server *s = server_start(script_serve_all, &ctl);
+	struct server *s = server_start(script_serve_all, NULL);
 	char u[128];
 	url(s, "/alloc", u);
 	static const struct cf_http_header h[] = { { "Content-Type", "application/json" }, { "X-Empty", "" } };
@@ -1332,6 +1323,7 @@ START_TEST(test_alloc_failure)
 		for (int i = 0; i < 2 && st == CF_OK; i++) {
 			struct cf_http_response resp = { 0 };
 			st = cf_transport_send(&t, i ? &get : &post, &resp, &err);
+			ck_assert_msg(st != CF_OK || !ts_alloc_failed(), "allocation %ld failed, but the send succeeded", n);
 			if (st == CF_OK) {
 				ck_assert_int_eq(resp.status, 200);
 				ck_assert_str_eq(cf_http_response_header(&resp, "X-B"), "2");
@@ -1351,13 +1343,10 @@ START_TEST(test_alloc_failure)
 		completed = ts_alloc_end_round(n);
 		ck_assert_msg(!completed || st == CF_OK, "no failure injected, but status %d (%s)", st, err.message);
 	}
-	pthread_mutex_lock(&ctl.mu);
-	ctl.stop = true;
-	pthread_mutex_unlock(&ctl.mu);
+	client_tell_server(s);
 	server_join(s);
 	ck_assert_uint_ge(s->accepted, 1);
 	server_free(s);
-	pthread_mutex_destroy(&ctl.mu);
 }
 END_TEST
 
