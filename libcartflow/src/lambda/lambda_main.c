@@ -11,6 +11,7 @@
 #include "cartflow/handler.h"
 #include "cartflow/socket_transport.h"
 #include "dry_run.h"
+#include "prefault.h"
 
 enum { EXIT_HANDLER_FAILED = 1, EXIT_USAGE = 2 };
 
@@ -227,6 +228,7 @@ static int usage(const char *function_name)
 CF_API int cf_lambda_main(int argc, char **argv, const char *function_name, cf_handler_new_fn new_handler)
 {
 	signal(SIGPIPE, SIG_IGN);
+	cf_prefault_startup_memory(NULL); /* process-wide, so here in the bootstrap's main */
 	if (argc == 1)
 		return runtime_loop(function_name, new_handler);
 	resolve_hosts_from_files_and_dns();
