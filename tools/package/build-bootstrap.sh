@@ -13,8 +13,11 @@
 # position-dependent executable has ~19,000 fewer relocations to apply at every cold start. The archive
 # members listed in hot-objects.txt (the code a cold start runs, found by hot-objects.sh) are
 # extracted and linked first (meson option bootstrap_link_args), so that code sits together and a
-# cold start touches fewer pages (the same objects, in another order). Only the two executables are
-# built (ninja targets).
+# cold start touches fewer pages (the same objects, in another order). Where the read-only data has a
+# segment of its own (x86_64), it is placed at the first 2 MiB boundary after the code, which puts it
+# and the writable data in one 2 MiB span (one page-table page) and leaves the cold code's span
+# untouched by a cold start; found from a first link, so a second one follows when it moves. Only the
+# two executables are built (ninja targets).
 set -euo pipefail
 arch=${1:?usage: build-bootstrap.sh x86_64|arm64 [process-cart-products|update-cart-status DEST]}
 name=${2:-}
@@ -40,7 +43,7 @@ dir="$root/build-static-$arch"
 # Extract the members of hot-objects.txt found in this build's archives into build-static/hot-ARCH/
 # and print their paths in the list's order. A member an archive lacks (another version, another
 # architecture) is left out: the order is an optimisation, the link is complete without it.
-# libcartflow.a is built by meson itself and already links first; libgcc_eh.a is not worth it.
+# libcartflow.a is built by meson itself and already links first.
 # Paths are joined with spaces here and commas for meson: the checkout's path must have neither.
 hot_objects() {
 	local out="$root/build-static/hot-$arch" archive member path
@@ -48,7 +51,7 @@ hot_objects() {
 	local -a order=()
 	rm -rf "$out"
 	while read -r archive member; do
-		case "$archive" in '' | '#'* | libcartflow.a | libgcc_eh.a) continue ;; esac
+		case "$archive" in '' | '#'* | libcartflow.a) continue ;; esac
 		members[$archive]+=" $member"
 		order+=("$archive/$member")
 	done <"$here/hot-objects.txt"
@@ -67,6 +70,7 @@ link_args='-static -no-pie'
 [ -r "$here/hot-objects.txt" ] || { echo "build-bootstrap.sh: $here/hot-objects.txt missing (tools/package/hot-objects.sh writes it)" >&2; exit 1; }
 hot=$(hot_objects) || exit 1
 [ -n "$hot" ] || echo "build-bootstrap.sh: no member of hot-objects.txt found in this build's archives; linking without the layout" >&2
+hot_args="$(tr ' ' ',' <<<"${hot# }")" # meson's list: comma-separated
 setup="$prefix $link_args$hot"  # a build directory set up with anything else is set up again
 if [ -f "$dir/build.ninja" ] && [ "$(cat "$dir/.setup" 2>/dev/null)" != "$setup" ]; then
 	rm -rf "$dir"
@@ -76,13 +80,39 @@ if [ ! -f "$dir/build.ninja" ]; then
 	[ -z "$CF_CROSS_FILE" ] || cross=(--cross-file "$CF_CROSS_FILE")
 	meson setup "$dir" "$root" "${cross[@]}" -Dprefer_static=true -Dpkg_config_path="$prefix/lib/pkgconfig" \
 		-Doptimization=2 -Ddebug=false -Dtests=disabled -Dexamples=disabled -Dc_link_args="$link_args" \
-		-Dbootstrap_link_args="$(tr ' ' ',' <<<"${hot# }")" \
+		-Dbootstrap_link_args="$hot_args" \
 		>"$root/build-static/meson-$arch.setup.log" 2>&1 ||
 		{ cat "$root/build-static/meson-$arch.setup.log" >&2; exit 1; }
 	echo "$setup" >"$dir/.setup"
 fi
-meson compile -C "$dir" process-cart-products update-cart-status >"$root/build-static/meson-$arch.compile.log" 2>&1 ||
-	{ tail -40 "$root/build-static/meson-$arch.compile.log" >&2; exit 1; }
+compile() {
+	meson compile -C "$dir" process-cart-products update-cart-status >"$root/build-static/meson-$arch.compile.log" 2>&1
+}
+compile_or_fail() {
+	compile || { tail -40 "$root/build-static/meson-$arch.compile.log" >&2; exit 1; }
+}
+# The first 2 MiB boundary after the end of the code of both executables, when the read-only data
+# has a segment of its own (a PT_LOAD with flags R only after the R E one); empty otherwise.
+rodata_segment() {
+	local type offset vaddr paddr filesz memsz flags more code=0 own=0
+	while read -r type offset vaddr paddr filesz memsz flags more; do
+		[ "$type" = LOAD ] || continue
+		case "$flags ${more%% *}" in # "R E 0x1000": the flags are one or two words before the alignment
+		"R 0x"*) [ "$code" = 0 ] || own=1 ;;
+		*E*) code=$((vaddr + memsz > code ? vaddr + memsz : code)) ;;
+		esac
+	done < <("$CF_TRIPLET-readelf" -lW "$@")
+	[ "$own" = 0 ] || printf '0x%x\n' $(((code + 0x1fffff) / 0x200000 * 0x200000))
+}
+link_with() { meson configure "$dir" -Dbootstrap_link_args="$1" >/dev/null; }
+# A place for the read-only data found by an earlier build no longer fits when the code has grown
+# past it: link without it, then find it again.
+compile || { link_with "$hot_args" && compile_or_fail; }
+rodata=$(rodata_segment "$dir/shims/process-cart-products" "$dir/shims/update-cart-status")
+if [ -n "$rodata" ] && ! grep -q -- "-Trodata-segment=$rodata\"" "$dir/meson-info/intro-buildoptions.json"; then
+	link_with "${hot_args:+$hot_args,}-Xlinker,-Trodata-segment=$rodata"
+	compile_or_fail
+fi
 "$here/check-elf.sh" "$arch" "$dir/shims/process-cart-products" "$dir/shims/update-cart-status" >&2
 
 if [ -n "$name" ]; then
