@@ -94,8 +94,8 @@ compile_or_fail() {
 # The first 2 MiB boundary after the end of the code of both executables, when the read-only data
 # has a segment of its own (a PT_LOAD with flags R only after the R E one); empty otherwise.
 rodata_segment() {
-	local type offset vaddr paddr filesz memsz flags more code=0 own=0
-	while read -r type offset vaddr paddr filesz memsz flags more; do
+	local type vaddr memsz flags more code=0 own=0
+	while read -r type _ vaddr _ _ memsz flags more; do
 		[ "$type" = LOAD ] || continue
 		case "$flags ${more%% *}" in # "R E 0x1000": the flags are one or two words before the alignment
 		"R 0x"*) [ "$code" = 0 ] || own=1 ;;
