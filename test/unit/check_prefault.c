@@ -7,10 +7,18 @@
 #include <sys/mman.h>
 #include <unistd.h>
 
-#include "lambda/prefault.h"
+#if __has_include(<valgrind/valgrind.h>)
+#include <valgrind/valgrind.h>
+#endif
+
+#include "lambda/prefault_internal.h"
 #include "test_support.h"
 
-/* In .data and .bss of this executable: populating must keep what is there. */
+/*
+ * In .data and .bss of this executable: populating must keep what is there. mincore reports a
+ * private file page as resident when the file's page is cached, so it is `zeroed` (bss, four of its
+ * five pages untouched) that shows the populate happened.
+ */
 static char initialised[3 * 4096] = "kept";
 static char zeroed[5 * 4096];
 
@@ -31,8 +39,12 @@ static bool resident(void *start, size_t bytes)
 /* valgrind grows the client's main stack itself and refuses to populate below what it has grown. */
 static bool under_valgrind(void)
 {
+#if __has_include(<valgrind/valgrind.h>)
+	return RUNNING_ON_VALGRIND;
+#else
 	const char *preload = getenv("LD_PRELOAD");
 	return preload && strstr(preload, "vgpreload");
+#endif
 }
 
 START_TEST(test_data_and_bss_become_resident_and_keep_their_values)
@@ -40,7 +52,7 @@ START_TEST(test_data_and_bss_become_resident_and_keep_their_values)
 	zeroed[7] = 'x';
 	struct cf_prefault_report r;
 	cf_prefault_startup_memory(&r);
-	if (!under_valgrind()) /* Linux >= 5.14, as on the CI machine and Lambda's current runtimes */
+	if (!under_valgrind()) /* Linux >= 5.14, as on the CI machine */
 		ck_assert_int_eq(r.failed, 0);
 	ck_assert_ptr_nonnull(r.data);
 	uintptr_t from = (uintptr_t)r.data, to = from + r.data_bytes;
@@ -61,10 +73,9 @@ START_TEST(test_the_heap_malloc_holds_becomes_resident)
 	strcpy(held, "still here");
 	struct cf_prefault_report r;
 	cf_prefault_startup_memory(&r);
-	if (mallinfo2().arena == 0) {
-		/* malloc is not glibc's (valgrind, a sanitizer): there is no brk heap to populate */
-		ck_assert_uint_eq(r.heap_bytes, 0);
-	} else {
+	uintptr_t brk_end = (uintptr_t)sbrk(0), arena = mallinfo2().arena;
+	if (arena && brk_end - arena <= (uintptr_t)held && (uintptr_t)held < brk_end) {
+		/* glibc's malloc, which handed out a block in the brk heap: that heap is populated */
 		ck_assert_uint_gt(r.heap_bytes, 0);
 		ck_assert_msg((uintptr_t)r.heap <= (uintptr_t)held &&
 				      (uintptr_t)held + 100 <= (uintptr_t)r.heap + r.heap_bytes,
@@ -72,6 +83,7 @@ START_TEST(test_the_heap_malloc_holds_becomes_resident)
 		ck_assert_ptr_eq((char *)r.heap + r.heap_bytes, sbrk(0));
 		ck_assert(resident(r.heap, r.heap_bytes));
 	}
+	/* else another malloc (valgrind, a sanitizer) handed out `held`: only its contents can be checked */
 	ck_assert_str_eq(held, "still here");
 	free(held);
 }
@@ -85,9 +97,9 @@ START_TEST(test_the_stack_below_the_caller_becomes_resident)
 	if (under_valgrind())
 		return;
 	ck_assert_int_eq(r.failed, 0);
-	ck_assert_uint_ge(r.stack_bytes, 32 << 10);
-	ck_assert_msg((uintptr_t)r.stack + r.stack_bytes >= (uintptr_t)&here - (16 << 10),
-		      "the populated stack ends far below the caller's frame");
+	ck_assert_uint_ge(r.stack_bytes, 16 << 10);
+	ck_assert_msg((uintptr_t)r.stack < (uintptr_t)&here && (uintptr_t)r.stack + r.stack_bytes + 4096 > (uintptr_t)&here,
+		      "the populated stack is not just below the caller's frame");
 	ck_assert(resident(r.stack, r.stack_bytes));
 }
 END_TEST

@@ -16,8 +16,8 @@
 # cold start touches fewer pages (the same objects, in another order). Where the read-only data has a
 # segment of its own (x86_64), it is placed at the first 2 MiB boundary after the code, which puts it
 # and the writable data in one 2 MiB span (one page-table page) and leaves the cold code's span
-# untouched by a cold start; found from a first link, so a second one follows when it moves. Only the
-# two executables are built (ninja targets).
+# untouched by a cold start until it exits; found from a first link, so a second one follows when it
+# moves. Only the two executables are built (ninja targets).
 set -euo pipefail
 arch=${1:?usage: build-bootstrap.sh x86_64|arm64 [process-cart-products|update-cart-status DEST]}
 name=${2:-}
@@ -94,21 +94,23 @@ compile_or_fail() {
 # The first 2 MiB boundary after the end of the code of both executables, when the read-only data
 # has a segment of its own (a PT_LOAD with flags R only after the R E one); empty otherwise.
 rodata_segment() {
-	local type vaddr memsz flags more code=0 own=0
+	local headers type vaddr memsz flags more code=0 own=0
+	headers=$("$CF_TRIPLET-readelf" -lW "$@") || return 1
 	while read -r type _ vaddr _ _ memsz flags more; do
 		[ "$type" = LOAD ] || continue
 		case "$flags ${more%% *}" in # "R E 0x1000": the flags are one or two words before the alignment
 		"R 0x"*) [ "$code" = 0 ] || own=1 ;;
 		*E*) code=$((vaddr + memsz > code ? vaddr + memsz : code)) ;;
 		esac
-	done < <("$CF_TRIPLET-readelf" -lW "$@")
+	done <<<"$headers"
 	[ "$own" = 0 ] || printf '0x%x\n' $(((code + 0x1fffff) / 0x200000 * 0x200000))
 }
 link_with() { meson configure "$dir" -Dbootstrap_link_args="$1" >/dev/null; }
 # A place for the read-only data found by an earlier build no longer fits when the code has grown
 # past it: link without it, then find it again.
-compile || { link_with "$hot_args" && compile_or_fail; }
-rodata=$(rodata_segment "$dir/shims/process-cart-products" "$dir/shims/update-cart-status")
+compile || { link_with "$hot_args" || exit 1; compile_or_fail; }
+rodata=$(rodata_segment "$dir/shims/process-cart-products" "$dir/shims/update-cart-status") ||
+	{ echo "build-bootstrap.sh: $CF_TRIPLET-readelf failed on the bootstraps" >&2; exit 1; }
 if [ -n "$rodata" ] && ! grep -q -- "-Trodata-segment=$rodata\"" "$dir/meson-info/intro-buildoptions.json"; then
 	link_with "${hot_args:+$hot_args,}-Xlinker,-Trodata-segment=$rodata"
 	compile_or_fail

@@ -82,10 +82,11 @@ CF_API enum cf_status cf_runtime_serve(struct cf_runtime *rt, struct cf_handler 
  * The whole bootstrap: with no arguments, the Runtime API loop on AWS_LAMBDA_RUNTIME_API; with
  * `--event FILE [--dry-run]` (FILE "-" = stdin), one local invocation whose response is the last
  * line of stdout (exit 0; 1 when the invocation failed; 2 for usage or configuration errors).
- * `argv` borrowed. Returns the process exit code. Meant to be a process's main: it ignores SIGPIPE,
- * makes host names resolve from /etc/hosts then DNS only, and initialises OpenSSL without its error
- * strings, legacy cipher names and atexit cleanup; all of this affects everything else in the process
- * (lambda_main.c says why). The Runtime API loop talks to the Runtime API through the socket
+ * `argv` borrowed. Returns the process exit code. Meant to be a process's main, called before any
+ * other thread starts: it ignores SIGPIPE, makes host names resolve from /etc/hosts then DNS only,
+ * initialises OpenSSL without its error strings, legacy cipher names and atexit cleanup, and
+ * populates the executable's data, malloc's brk heap and some stack up front; all of this affects
+ * everything else in the process (lambda_main.c and prefault.c say why). The Runtime API loop talks to the Runtime API through the socket
  * transport and to AWS through the curl transport, whose start (curl_global_init, OpenSSL) it
  * overlaps with its first /next.
  */

@@ -11,7 +11,7 @@
 #include "cartflow/handler.h"
 #include "cartflow/socket_transport.h"
 #include "dry_run.h"
-#include "prefault.h"
+#include "prefault_internal.h"
 
 enum { EXIT_HANDLER_FAILED = 1, EXIT_USAGE = 2 };
 
