@@ -370,6 +370,9 @@ START_TEST(test_error_bodies)
 		{ 403, "<html>forbidden</html>", "HTTP403", "HTTP status 403", CF_AWS_PERMANENT },
 		{ 404, "", "HTTP404", "HTTP status 404", CF_AWS_PERMANENT },
 		{ 400, "{\"__type\":42,\"message\":7}", "HTTP400", "HTTP status 400", CF_AWS_PERMANENT },
+		/* U+1D800 as a surrogate pair: json-c 0.16 decoded it to U+FFFD (docs/reliability.md) */
+		{ 400, "{\"__type\":\"ValidationException\",\"message\":\"a\\uD836\\uDC00b\"}", "ValidationException",
+		  "a\xF0\x9D\xA0\x80" "b", CF_AWS_PERMANENT },
 	};
 	for (size_t i = 0; i < sizeof(cases) / sizeof(*cases); i++) {
 		struct aws_rig f;

@@ -1,9 +1,10 @@
 /* The AWS client: configuration, retry quota and trace id shared by its calls. */
-#include <json-c/json.h>
 #include <string.h>
 
 #include "alloc_internal.h"
+#include "arena.h"
 #include "aws_internal.h"
+#include "json.h"
 
 static void fill_retry_defaults(struct cf_retry_policy *r)
 {
@@ -114,30 +115,36 @@ void cf_copy_text(char *dst, size_t cap, const char *src, size_t len)
 	dst[n] = '\0';
 }
 
+/* The string member `key` of `obj`, or NULL. */
+static const struct cf_json *string_member(const struct cf_json *obj, const char *key)
+{
+	const struct cf_json *v = cf_json_get(obj, key);
+	return v && v->type == CF_JSON_STRING ? v : NULL;
+}
+
 void cf_aws_parse_error_body(const char *body, size_t len, struct cf_aws_result *res)
 {
 	res->error_type[0] = res->error_message[0] = '\0';
 	if (!body || !len || len > 65536)
 		return;
-	struct json_tokener *tok = json_tokener_new();
-	if (!tok)
-		return;
-	struct json_object *root = json_tokener_parse_ex(tok, body, (int)len);
-	json_tokener_free(tok);
-	if (!root)
-		return;
-	struct json_object *v;
-	if (json_object_object_get_ex(root, "__type", &v) && json_object_is_type(v, json_type_string)) {
-		const char *type = json_object_get_string(v);
-		const char *hash = strrchr(type, '#');
-		type = hash ? hash + 1 : type;
-		cf_copy_text(res->error_type, sizeof(res->error_type), type, strlen(type));
+	struct cf_arena arena = { 0 };
+	const struct cf_json *root, *v;
+	struct cf_error err;
+	if (cf_json_parse(&arena, body, len, &root, &err) != CF_OK)
+		goto out;
+	if ((v = string_member(root, "__type"))) {
+		struct cf_str type = v->u.text; /* "namespace#Name": the name */
+		for (size_t i = type.len; i > 0; i--)
+			if (type.ptr[i - 1] == '#') {
+				type = (struct cf_str){ type.ptr + i, type.len - i };
+				break;
+			}
+		cf_copy_text(res->error_type, sizeof(res->error_type), type.ptr, type.len);
 	}
-	if ((json_object_object_get_ex(root, "message", &v) || json_object_object_get_ex(root, "Message", &v)) &&
-	    json_object_is_type(v, json_type_string))
-		cf_copy_text(res->error_message, sizeof(res->error_message), json_object_get_string(v),
-			     (size_t)json_object_get_string_len(v));
-	json_object_put(root);
+	if ((v = string_member(root, "message")) || (v = string_member(root, "Message")))
+		cf_copy_text(res->error_message, sizeof(res->error_message), v->u.text.ptr, v->u.text.len);
+out:
+	cf_arena_clean_up(&arena);
 }
 
 CF_API void cf_aws_result_clean_up(struct cf_aws_result *res)

@@ -1,11 +1,12 @@
 /* SendMessageBatch: packing, sending concurrently, and retrying the entries SQS could not take. */
-#include <json-c/json.h>
 #include <stdio.h>
 #include <string.h>
 
 #include "alloc_internal.h"
 #include "aws_internal.h"
+#include "arena.h"
 #include "buf.h"
+#include "json.h"
 #include "cartflow/sqs_client.h"
 
 /* One SendMessageBatch call: up to ten message indices. */
@@ -24,13 +25,20 @@ struct send_state {
 	size_t batch_count;
 };
 
-static void set_result(struct cf_sqs_send_result *r, enum cf_status st, enum cf_aws_error_class cls, const char *code,
-		       const char *message)
+/* `code` and `message` borrowed; copied, control bytes (NUL included) shown as '?'. */
+static void set_result_str(struct cf_sqs_send_result *r, enum cf_status st, enum cf_aws_error_class cls,
+			   struct cf_str code, struct cf_str message)
 {
 	r->status = st;
 	r->error_class = cls;
-	cf_copy_text(r->code, sizeof(r->code), code, strlen(code));
-	cf_copy_text(r->message, sizeof(r->message), message, strlen(message));
+	cf_copy_text(r->code, sizeof(r->code), code.ptr, code.len);
+	cf_copy_text(r->message, sizeof(r->message), message.ptr, message.len);
+}
+
+static void set_result(struct cf_sqs_send_result *r, enum cf_status st, enum cf_aws_error_class cls, const char *code,
+		       const char *message)
+{
+	set_result_str(r, st, cls, (struct cf_str){ code, strlen(code) }, (struct cf_str){ message, strlen(message) });
 }
 
 static bool entry_id_ok(const char *id)
@@ -97,56 +105,72 @@ static void write_body(struct batch *b, const struct cf_sqs_message *msgs, const
 	cf_buf_puts(buf, "]}");
 }
 
-static const char *json_str(struct json_object *obj, const char *key)
+/* The string member `key` of `obj`, or an empty one (ptr NULL) when missing or not a string. */
+static struct cf_str json_str(const struct cf_json *obj, const char *key)
 {
-	struct json_object *v;
-	if (!json_object_object_get_ex(obj, key, &v) || !json_object_is_type(v, json_type_string))
-		return NULL;
-	return json_object_get_string(v);
+	const struct cf_json *v = cf_json_get(obj, key);
+	return v && v->type == CF_JSON_STRING ? v->u.text : (struct cf_str){ 0 };
 }
 
 /* Index into msgs of the batch member whose Id is `id`, or SIZE_MAX. */
-static size_t member_by_id(const struct batch *b, const struct cf_sqs_message *msgs, const char *id)
+static size_t member_by_id(const struct batch *b, const struct cf_sqs_message *msgs, struct cf_str id)
 {
-	for (size_t k = 0; id && k < b->count; k++)
-		if (!strcmp(msgs[b->members[k]].id, id))
+	for (size_t k = 0; k < b->count; k++)
+		if (cf_str_eq(id, msgs[b->members[k]].id))
 			return b->members[k];
 	return SIZE_MAX;
 }
 
-/* Apply a 2xx SendMessageBatch answer to the batch's members; members left undecided stay transient failures. */
+/* The array member `key` of `root`, or NULL. */
+static const struct cf_json *json_array(const struct cf_json *root, const char *key)
+{
+	const struct cf_json *v = cf_json_get(root, key);
+	return v && v->type == CF_JSON_ARRAY ? v : NULL;
+}
+
+/*
+ * Apply a 2xx SendMessageBatch answer to the batch's members; members left undecided (or all of them,
+ * when the answer is not JSON or memory runs out) stay transient failures, to be sent again.
+ */
 static void apply_response(struct send_state *s, const struct batch *b, const struct cf_aws_result *res)
 {
 	for (size_t k = 0; k < b->count; k++)
 		set_result(&s->results[b->members[k]], CF_ERR_AWS, CF_AWS_TRANSIENT, "MissingFromResponse",
 			   "SendMessageBatch answer did not mention this entry");
-	struct json_object *root = json_tokener_parse(res->body);
-	struct json_object *list;
-	if (root && json_object_object_get_ex(root, "Successful", &list) && json_object_is_type(list, json_type_array)) {
-		for (size_t j = 0; j < json_object_array_length(list); j++) {
-			struct json_object *e = json_object_array_get_idx(list, j);
+	struct cf_arena arena = { 0 };
+	const struct cf_json *root = NULL, *list;
+	struct cf_error err;
+	if (!res->body || cf_json_parse(&arena, res->body, res->body_len, &root, &err) != CF_OK)
+		goto out;
+	if ((list = json_array(root, "Successful"))) {
+		for (uint32_t j = 0; j < list->count; j++) {
+			const struct cf_json *e = &list->u.entries[j].value;
 			size_t i = member_by_id(b, s->messages, json_str(e, "Id"));
 			if (i == SIZE_MAX)
 				continue;
 			set_result(&s->results[i], CF_OK, CF_AWS_OK, "", "");
-			const char *mid = json_str(e, "MessageId");
-			cf_copy_text(s->results[i].message_id, sizeof(s->results[i].message_id), mid ? mid : "",
-				     mid ? strlen(mid) : 0);
+			struct cf_str mid = json_str(e, "MessageId");
+			cf_copy_text(s->results[i].message_id, sizeof(s->results[i].message_id), mid.ptr, mid.len);
 		}
 	}
-	if (root && json_object_object_get_ex(root, "Failed", &list) && json_object_is_type(list, json_type_array)) {
-		for (size_t j = 0; j < json_object_array_length(list); j++) {
-			struct json_object *e = json_object_array_get_idx(list, j), *fault;
+	if ((list = json_array(root, "Failed"))) {
+		for (uint32_t j = 0; j < list->count; j++) {
+			const struct cf_json *e = &list->u.entries[j].value;
 			size_t i = member_by_id(b, s->messages, json_str(e, "Id"));
 			if (i == SIZE_MAX)
 				continue;
-			bool sender = json_object_object_get_ex(e, "SenderFault", &fault) && json_object_get_boolean(fault);
-			const char *code = json_str(e, "Code"), *msg = json_str(e, "Message");
-			set_result(&s->results[i], CF_ERR_AWS, sender ? CF_AWS_PERMANENT : CF_AWS_TRANSIENT,
-				   code ? code : "Failed", msg ? msg : "SQS did not accept the entry");
+			const struct cf_json *fault = cf_json_get(e, "SenderFault");
+			bool sender = fault && fault->type == CF_JSON_TRUE;
+			struct cf_str code = json_str(e, "Code"), msg = json_str(e, "Message");
+			if (!code.ptr)
+				code = (struct cf_str){ "Failed", strlen("Failed") };
+			if (!msg.ptr)
+				msg = (struct cf_str){ "SQS did not accept the entry", strlen("SQS did not accept the entry") };
+			set_result_str(&s->results[i], CF_ERR_AWS, sender ? CF_AWS_PERMANENT : CF_AWS_TRANSIENT, code, msg);
 		}
 	}
-	json_object_put(root);
+out:
+	cf_arena_clean_up(&arena);
 }
 
 /* Send every pending message once; keep pending only the entries worth another round. */
