@@ -12,7 +12,9 @@
  */
 #include "fuzz_common.h"
 
+#include "arena.h"
 #include "aws/aws_internal.h"
+#include "json.h"
 #include "cartflow/aws_client.h"
 #include "cartflow/fake_transport.h"
 #include "cartflow/sqs_client.h"
@@ -38,13 +40,19 @@ static void check_text(const char *s, size_t cap, const char *what)
 			   (unsigned char)*p);
 }
 
-/* A string member that cf_copy_text keeps as it is: short, no NUL or control bytes. */
-static bool plain_member(struct json_object *root, const char *key, size_t cap, const char **s)
+/*
+ * A string member that cf_copy_text keeps as it is: short, no NUL or control bytes. The body is read
+ * with the library's own parser, as cf_aws_parse_error_body reads it (UTF-8 checked, first of
+ * duplicate keys); that parser is checked against json-c by fuzz_json.
+ */
+static bool plain_member(const struct cf_json *root, const char *key, size_t cap, const char **s, size_t *len)
 {
-	size_t len;
-	if (!fuzz_jsonc_string(root, key, s, &len) || len >= cap)
+	const struct cf_json *v = cf_json_get(root, key);
+	if (!v || v->type != CF_JSON_STRING || v->u.text.len >= cap)
 		return false;
-	for (size_t i = 0; i < len; i++)
+	*s = v->u.text.ptr;
+	*len = v->u.text.len;
+	for (size_t i = 0; i < *len; i++)
 		if ((unsigned char)(*s)[i] < 0x20 || (unsigned char)(*s)[i] == 0x7F)
 			return false;
 	return true;
@@ -59,24 +67,30 @@ static void check_error_body(const struct fuzz_http *h)
 	check_text(res.error_message, sizeof(res.error_message), "error_message");
 	FUZZ_CHECK(!strchr(res.error_type, '#'), "error_type keeps its namespace: %s", res.error_type);
 
-	struct json_object *root = h->body_len <= 65536 ? fuzz_jsonc_strict(h->body, h->body_len) : NULL;
-	const char *type, *message;
-	if (root && json_object_is_type(root, json_type_object)) {
-		if (plain_member(root, "__type", sizeof(res.error_type), &type)) {
-			const char *hash = strrchr(type, '#');
-			FUZZ_CHECK(!strcmp(res.error_type, hash ? hash + 1 : type), "error_type %s from __type %s",
-				   res.error_type, type);
+	struct cf_arena arena = { 0 };
+	const struct cf_json *root = NULL;
+	struct cf_error err;
+	if (h->body_len && h->body_len <= 65536 && cf_json_parse(&arena, h->body, h->body_len, &root, &err) == CF_OK &&
+	    root->type == CF_JSON_OBJECT) {
+		const char *type, *message;
+		size_t type_len, message_len;
+		if (plain_member(root, "__type", sizeof(res.error_type), &type, &type_len)) {
+			size_t from = type_len;
+			while (from > 0 && type[from - 1] != '#')
+				from--;
+			FUZZ_CHECK(strlen(res.error_type) == type_len - from && !memcmp(res.error_type, type + from, type_len - from),
+				   "error_type %s from __type %.*s", res.error_type, (int)type_len, type);
 		}
-		struct json_object *v;
-		if (!json_object_object_get_ex(root, "message", &v) &&
-		    plain_member(root, "Message", sizeof(res.error_message), &message))
-			FUZZ_CHECK(!strcmp(res.error_message, message), "error_message %s from Message %s",
-				   res.error_message, message);
-		else if (plain_member(root, "message", sizeof(res.error_message), &message))
-			FUZZ_CHECK(!strcmp(res.error_message, message), "error_message %s from message %s",
-				   res.error_message, message);
+		const struct cf_json *lower = cf_json_get(root, "message");
+		if (plain_member(root, "message", sizeof(res.error_message), &message, &message_len) ||
+		    ((!lower || lower->type != CF_JSON_STRING) &&
+		     plain_member(root, "Message", sizeof(res.error_message), &message, &message_len)))
+			FUZZ_CHECK(strlen(res.error_message) == message_len && !memcmp(res.error_message, message, message_len),
+				   "error_message %s from %.*s", res.error_message, (int)message_len, message);
+	} else {
+		FUZZ_CHECK(!res.error_type[0] && !res.error_message[0], "type or message from a body that is not a JSON object");
 	}
-	json_object_put(root);
+	cf_arena_clean_up(&arena);
 }
 
 static void check_crc(const struct fuzz_http *h)
