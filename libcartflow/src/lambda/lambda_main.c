@@ -24,7 +24,8 @@ enum { EXIT_HANDLER_FAILED = 1, EXIT_USAGE = 2 };
  * - the legacy cipher names: TLS fetches its ciphers from the provider by name, so the client offers
  *   the same cipher list without them; the table is for decrypting PEM or PKCS#12 files by cipher
  *   name, which a bootstrap never does. The digest names stay: certificate signature checks look
- *   digests up in that table;
+ *   digests up in that table. Without them, OpenSSL 3.0 refuses every CA-signed certificate with
+ *   "CA signature digest algorithm too weak". check_tls.sh's CA-signed case fails if they are declined;
  * - the atexit cleanup: the process is ending, the kernel takes the memory back.
  * The tls integration test and the zip checks (a real handshake, a refused untrusted certificate)
  * hold this to account. A process-wide choice, so it is made here in the bootstrap's main and not in
