@@ -2,11 +2,12 @@
  * protocol_floor: the least any Lambda bootstrap has to do, for bench_compare to measure beside the
  * real ones, passed as one more C build for both functions:
  *   bench_compare --out-dir D --c deployed PCP UCS --c floor build/tools/bench/protocol_floor build/tools/bench/protocol_floor
- * It takes the
- * next event from the Runtime API, ignores it and answers {"batchItemFailures":[]}, over one
- * keep-alive connection with blocking sockets: no TLS, no AWS call, no JSON, no allocation. Linked
- * statically, as the bootstraps are. Its exec → first /response is what this machine charges for a
- * process and two HTTP exchanges on loopback; what a bootstrap takes beyond it is its own work.
+ * It takes the next event from the Runtime API, ignores it and answers {"batchItemFailures":[]},
+ * over one keep-alive connection with blocking sockets: no TLS, no AWS call, no JSON, no
+ * allocation. Linked statically, as the bootstraps are. Its exec → first /response is what this
+ * machine charges for a process and two HTTP exchanges on loopback; what a bootstrap takes beyond
+ * it is its own work. It reads responses with a dozen lines of its own rather than libcartflow's
+ * HTTP/1.1 parser on purpose: linking the library would put part of what is measured into the floor.
  * Not a product: it answers every event the same way and stops at the first error.
  *
  *   AWS_LAMBDA_RUNTIME_API=127.0.0.1:9001 protocol_floor
@@ -65,11 +66,11 @@ static int send_all(int fd, const char *p, size_t n)
 	return 0;
 }
 
-/* The value of header NAME in the header block HEAD (NUL-terminated), copied into OUT; 0 if found. */
+/* The value of header NAME in HEAD (a status line and header lines, NUL-terminated), copied into OUT; 0 if found. */
 static int header_value(const char *head, const char *name, char *out, size_t cap)
 {
 	size_t name_len = strlen(name);
-	for (const char *line = strstr(head, "\r\n"); line && line[2] != '\r'; line = strstr(line + 2, "\r\n")) {
+	for (const char *line = strstr(head, "\r\n"); line; line = strstr(line + 2, "\r\n")) {
 		const char *p = line + 2;
 		if (strncasecmp(p, name, name_len) || p[name_len] != ':')
 			continue;
