@@ -24,10 +24,12 @@
  * tools/bench/reference/README.md); it is fed the same orders in that form.
  *
  * Usage: bench_compare --out-dir DIR [--quick] [--delay-ms 10] [--python PATH] [--reference DIR]
- *                      [--delay-proxy PATH]
+ *                      [--delay-proxy PATH] [--floor PROTOCOL-FLOOR]
  *                      [--c LABEL PROCESS-CART-PRODUCTS UPDATE-CART-STATUS]...
  * The first --c is the build measured everywhere and held to the targets ("as deployed"); further
- * ones get cold start and memory only. Without --c: the bootstraps of this build tree.
+ * ones get cold start and memory only. Without --c: the bootstraps of this build tree. --floor:
+ * tools/bench/protocol_floor.c's program joins the cold-start rounds in both functions' places, and
+ * the report gives the first build's cost to /response over it (what the bootstrap's own work adds).
  */
 #include <arpa/inet.h>
 #include <json-c/json.h>
@@ -575,7 +577,8 @@ static void usage(const char *prog)
 {
 	fprintf(stderr,
 		"usage: %s --out-dir DIR [--quick] [--delay-ms N] [--python PATH] [--reference DIR]\n"
-		"          [--delay-proxy PATH] [--callgrind VALGRIND] [--c LABEL PROCESS-CART-PRODUCTS UPDATE-CART-STATUS]...\n",
+		"          [--delay-proxy PATH] [--callgrind VALGRIND] [--floor PROTOCOL-FLOOR]\n"
+		"          [--c LABEL PROCESS-CART-PRODUCTS UPDATE-CART-STATUS]...\n",
 		prog);
 	exit(2);
 }
@@ -583,7 +586,7 @@ static void usage(const char *prog)
 int main(int argc, char **argv)
 {
 	const char *out_dir = NULL, *python = "/usr/bin/python3", *reference = BENCH_SOURCE_DIR "/reference",
-		   *proxy_program = BENCH_DELAY_PROXY, *valgrind = NULL;
+		   *proxy_program = BENCH_DELAY_PROXY, *valgrind = NULL, *floor_program = NULL;
 	const char *c_label[MAX_C], *c_pcp[MAX_C], *c_ucs[MAX_C];
 	int c_count = 0, delay_ms = 10;
 	bool quick = false;
@@ -606,6 +609,8 @@ int main(int argc, char **argv)
 			valgrind = argv[++i];
 		else if (i + 1 < argc && !strcmp(argv[i], "--delay-proxy"))
 			proxy_program = argv[++i];
+		else if (i + 1 < argc && !strcmp(argv[i], "--floor"))
+			floor_program = argv[++i];
 		else
 			usage(argv[0]);
 	}
@@ -624,7 +629,7 @@ int main(int argc, char **argv)
 
 	char runtime_py[1024];
 	snprintf(runtime_py, sizeof(runtime_py), "%s/runtime.py", reference);
-	struct subject subjects[2 * (MAX_C + 1)];
+	struct subject subjects[2 * (MAX_C + 2)];
 	size_t n_subjects = 0;
 	for (int k = 0; k < c_count; k++)
 		for (int fn = PCP; fn <= UCS; fn++)
@@ -635,6 +640,10 @@ int main(int argc, char **argv)
 						   { (char *)python, runtime_py, "process_cart_products", NULL } };
 	subjects[n_subjects++] = (struct subject){ "Python reference", true, UCS,
 						   { (char *)python, runtime_py, "update_cart_status", NULL } };
+	/* The protocol floor, cold start only: after the reference, so every other index stays as it was. */
+	const size_t floor0 = n_subjects;
+	for (int fn = PCP; fn <= UCS && floor_program; fn++)
+		subjects[n_subjects++] = (struct subject){ "protocol floor", false, fn, { (char *)floor_program, NULL } };
 
 	char dir[] = "/tmp/bench_compare.XXXXXX";
 	if (!mkdtemp(dir)) {
@@ -690,15 +699,15 @@ int main(int argc, char **argv)
 	 * load and none always runs right after the same one (a 50 MiB Python process, say). One
 	 * unmeasured round first: page cache, Python's imports.
 	 */
-	double cold_next[2 * (MAX_C + 1)], cold_resp[2 * (MAX_C + 1)], rss[2 * (MAX_C + 1)], serve[2 * (MAX_C + 1)];
-	double cold_next_min[2 * (MAX_C + 1)], cold_resp_min[2 * (MAX_C + 1)], cold_cpu[2 * (MAX_C + 1)],
-		cold_faults[2 * (MAX_C + 1)];
-	static double next[2 * (MAX_C + 1)][MAX_SAMPLES], resp[2 * (MAX_C + 1)][MAX_SAMPLES],
-		cpu[2 * (MAX_C + 1)][MAX_SAMPLES], faults[2 * (MAX_C + 1)][MAX_SAMPLES];
-	static char cold_calls[2 * (MAX_C + 1)][256];
-	int done[2 * (MAX_C + 1)] = { 0 };
+	double cold_next[2 * (MAX_C + 2)], cold_resp[2 * (MAX_C + 2)], rss[2 * (MAX_C + 2)], serve[2 * (MAX_C + 2)];
+	double cold_next_min[2 * (MAX_C + 2)], cold_resp_min[2 * (MAX_C + 2)], cold_cpu[2 * (MAX_C + 2)],
+		cold_faults[2 * (MAX_C + 2)];
+	static double next[2 * (MAX_C + 2)][MAX_SAMPLES], resp[2 * (MAX_C + 2)][MAX_SAMPLES],
+		cpu[2 * (MAX_C + 2)][MAX_SAMPLES], faults[2 * (MAX_C + 2)][MAX_SAMPLES];
+	static char cold_calls[2 * (MAX_C + 2)][256];
+	int done[2 * (MAX_C + 2)] = { 0 };
 	const int ref_stride = cold_ref < cold_c ? cold_c / cold_ref : 1;
-	size_t order[2 * (MAX_C + 1)];
+	size_t order[2 * (MAX_C + 2)];
 	uint32_t seed = 12345;
 	for (int i = -1; i < cold_c && !rc; i++) {
 		shuffle(order, n_subjects, &seed);
@@ -733,8 +742,8 @@ int main(int argc, char **argv)
 			s->label, function_names[s->fn], cold_next[k], cold_resp[k], cold_cpu[k], runs, cold_calls[k]);
 	}
 
-	/* Memory, every subject. */
-	for (size_t k = 0; k < n_subjects && !rc; k++) {
+	/* Memory, every subject but the floor. */
+	for (size_t k = 0; k < floor0 && !rc; k++) {
 		const struct subject *s = &subjects[k];
 		const struct events *ev = s->reference ? &ev_ref : &ev_c;
 		int runs = s->reference ? mem_ref : mem_c;
@@ -810,6 +819,20 @@ int main(int argc, char **argv)
 		       cold_resp_min[k], cold_cpu[k], cold_faults[k], cold_next[r], cold_resp[r], cold_cpu[r], cold_faults[r],
 		       cold_next[r] / cold_next[k],
 		       cold_resp[r] / cold_resp[k], cold_cpu[r] / cold_cpu[k]);
+	}
+	if (floor_program) {
+		printf("\nThe protocol floor in the same rounds (tools/bench/protocol_floor.c, static: `GET /next` and a fixed\n"
+		       "`/response` over one connection, no TLS, no AWS call; the least any bootstrap does), and what the\n"
+		       "work of %s adds to it:\n\n"
+		       "| function | floor: exec → first /next (min) | floor: exec → first /response (min) | floor: ratio /response | %s over the floor, /response |\n"
+		       "|---|---:|---:|---:|---:|\n",
+		       c_label[0], c_label[0]);
+		for (int fn = PCP; fn <= UCS; fn++) {
+			size_t f = floor0 + (size_t)fn, r = ref0 + (size_t)fn;
+			printf("| %s | %.2f ms (%.2f) | %.2f ms (%.2f) | %.0f× | %+.2f ms |\n", function_names[fn], cold_next[f],
+			       cold_next_min[f], cold_resp[f], cold_resp_min[f], cold_resp[r] / cold_resp[f],
+			       cold_resp[fn] - cold_resp[f]);
+		}
 	}
 	printf("\nThe floor on this machine in the same run: spawn/exec/exit of `/bin/true` %.2f ms (min %.2f)", floor_true,
 	       floor_true_min);
@@ -889,8 +912,11 @@ int main(int argc, char **argv)
 	for (int fn = PCP; fn <= UCS; fn++) {
 		size_t r = ref0 + (size_t)fn;
 		double ratio = cold_resp[r] / cold_resp[fn];
-		fprintf(t, "Cold start, %s: exec → first /response (1 record)\t%.2f ms\t%.0f ms\t%.0f×\t≥ 100×\t%s\n",
-			function_names[fn], cold_resp[fn], cold_resp[r], ratio, met(ratio >= 100));
+		char floor_note[64] = "";
+		if (floor_program)
+			snprintf(floor_note, sizeof(floor_note), " (protocol floor %.2f)", cold_resp[floor0 + (size_t)fn]);
+		fprintf(t, "Cold start, %s: exec → first /response (1 record)\t%.2f ms%s\t%.0f ms\t%.0f×\t≥ 100×\t%s\n",
+			function_names[fn], cold_resp[fn], floor_note, cold_resp[r], ratio, met(ratio >= 100));
 	}
 	for (int fn = PCP; fn <= UCS; fn++) {
 		size_t r = ref0 + (size_t)fn;

@@ -5,9 +5,9 @@
 #   tools/bench/run-all.sh [--quick] [--no-e2e] [--e2e-runs N] [--orders N]
 #
 # Installs what is missing (tools/install-deps.sh bench), builds into build-bench/ (meson, release),
-# then runs: bench_compare (cold start, RSS, round trips under 10 ms per AWS call, latency vs batch
-# size), bench_faults (this machine's cost of a page fault and a system call, printed with the
-# machine), bench_transform (MB/s), callgrind (instructions per input byte, C and Rust serde_json), the
+# then runs: bench_compare (cold start, next to tools/bench/protocol_floor.c's floor; RSS, round
+# trips under 10 ms per AWS call, latency vs batch size), bench_faults (this machine's cost of a page
+# fault and a system call, printed with the machine), bench_transform (MB/s), callgrind (instructions per input byte, C and Rust serde_json), the
 # reference's JSON work (MB/s), and tools/run-local.sh --orders 1000 (end to end, local peers).
 # The C bootstraps measured are the deployed ones when they exist: dist/*-x86_64.zip, else
 # build-static-x86_64/shims/, else this build's (dynamic); the table says which. Leaves no process
@@ -72,7 +72,8 @@ fi
 say "C bootstraps: $label"
 
 say "bench_compare: cold start, memory, round trips (C and reference)"
-"$bin/bench_compare" "${quick[@]}" --out-dir "$work" --callgrind "$(command -v valgrind)" "${c_args[@]}" >"$work/compare.md" 2> >(tee "$work/compare.log" >&2)
+"$bin/bench_compare" "${quick[@]}" --out-dir "$work" --callgrind "$(command -v valgrind)" --floor "$bin/protocol_floor" \
+	"${c_args[@]}" >"$work/compare.md" 2> >(tee "$work/compare.log" >&2)
 
 say "bench_faults"
 "$bin/bench_faults" "$deployed/process-cart-products" >"$work/faults.md" 2>/dev/null ||
@@ -181,7 +182,10 @@ ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (b > 0) printf "%.1f×", a / b; el
 	echo "| CPU: instructions per input byte, 100-record stream batch (callgrind) | $c_ipb | – | – | ≤ 60 | $(met "$c_ipb" 60) |"
 	echo
 	echo "\"exec floor\": spawn (posix_spawn)/exec/exit of \`/bin/true\` on this machine in the same run (median); a cold"
-	echo "start cannot be shorter. Wall times move with the machine's load; CPU time, page faults and"
+	echo "start cannot be shorter. \"protocol floor\": exec → first \`/response\` of tools/bench/protocol_floor.c"
+	echo "in the same rounds, a static program that only does \`GET /next\` and posts a fixed answer (no TLS, no"
+	echo "AWS call): the least any bootstrap can take on this machine."
+	echo "Wall times move with the machine's load; CPU time, page faults and"
 	echo "instruction counts much less (see each section)."
 	echo
 	echo "## Cold start, memory, round trips"
