@@ -173,28 +173,43 @@ static bool batch_end(struct batch *b)
 	return b->ok;
 }
 
-/* BatchWriteItem `puts` (taken), retrying UnprocessedItems. */
-static bool batch_write(struct cfl_run *run, struct cfl_aws *aws, struct json_object *puts)
+/*
+ * A DynamoDB batch call (`target`) on `items` (taken: the RequestItems value), made again with what
+ * each answer leaves unprocessed under `left_key`, at most `attempts` times, 50 ms << min(attempt,
+ * max_shift) apart. `on_answer` (may be NULL) reads every answer. False when a call fails or items
+ * are still left after the last attempt.
+ */
+static bool batch_until_processed(struct cfl_run *run, struct cfl_aws *aws, const char *target,
+				  struct json_object *items, const char *left_key, int attempts, int max_shift,
+				  void (*on_answer)(struct cfl_run *run, struct json_object *answer))
 {
-	struct json_object *items = json_object_new_object();
-	json_object_object_add(items, run->opt.table, puts);
-	for (int attempt = 0; attempt < 10; attempt++) {
+	for (int attempt = 0; attempt < attempts; attempt++) {
 		struct json_object *req = json_object_new_object();
 		json_object_object_add(req, "RequestItems", items);
-		struct json_object *ans = cfl_call(aws, CF_AWS_DYNAMODB, "DynamoDB_20120810.BatchWriteItem", req, NULL, 0);
+		struct json_object *ans = cfl_call(aws, CF_AWS_DYNAMODB, target, req, NULL, 0);
 		if (!ans)
 			return false;
+		if (on_answer)
+			on_answer(run, ans);
 		struct json_object *left;
-		if (!json_object_object_get_ex(ans, "UnprocessedItems", &left) || json_object_object_length(left) == 0) {
+		if (!json_object_object_get_ex(ans, left_key, &left) || json_object_object_length(left) == 0) {
 			json_object_put(ans);
 			return true;
 		}
 		items = json_object_get(left);
 		json_object_put(ans);
-		usleep(50000 << (attempt < 4 ? attempt : 4));
+		usleep(50000u << (attempt < max_shift ? attempt : max_shift));
 	}
 	json_object_put(items);
 	return false;
+}
+
+/* BatchWriteItem `puts` (taken), retrying UnprocessedItems with backoff. */
+static bool batch_write(struct cfl_run *run, struct cfl_aws *aws, struct json_object *puts)
+{
+	struct json_object *items = json_object_new_object();
+	json_object_object_add(items, run->opt.table, puts);
+	return batch_until_processed(run, aws, "DynamoDB_20120810.BatchWriteItem", items, "UnprocessedItems", 10, 4, NULL);
 }
 
 static struct json_object *put_request(struct json_object *item)
@@ -313,6 +328,28 @@ static bool line_of(const struct cfl_run *run, struct json_object *item, unsigne
 	return true;
 }
 
+/* Counts the cart lines a BatchGetItem answer holds: created, and how many say ORDERED. */
+static void count_lines(struct cfl_run *run, struct json_object *answer)
+{
+	struct json_object *responses, *found;
+	if (json_object_object_get_ex(answer, "Responses", &responses) &&
+	    json_object_object_get_ex(responses, run->opt.table, &found)) {
+		for (size_t k = 0; k < json_object_array_length(found); k++) {
+			struct json_object *item = json_object_array_get_idx(found, k), *status;
+			unsigned o, i;
+			if (!line_of(run, item, &o, &i))
+				continue;
+			if (i == 0)
+				run->orders[o].first_line_created = true;
+			const char *s = json_object_object_get_ex(item, "cartProductStatus", &status)
+						? cfl_get_string(status, "S")
+						: NULL;
+			if (s && !strcmp(s, "ORDERED"))
+				run->orders[o].lines_ordered++;
+		}
+	}
+}
+
 /* BatchGetItem `keys` (taken), consistently, until nothing is left unprocessed; counts what it finds. */
 static bool read_lines(struct cfl_run *run, struct cfl_aws *aws, struct json_object *keys)
 {
@@ -320,39 +357,8 @@ static bool read_lines(struct cfl_run *run, struct cfl_aws *aws, struct json_obj
 	json_object_object_add(spec, "Keys", keys);
 	json_object_object_add(spec, "ConsistentRead", json_object_new_boolean(1));
 	json_object_object_add(items, run->opt.table, spec);
-	for (int attempt = 0; attempt < 20; attempt++) {
-		struct json_object *req = json_object_new_object();
-		json_object_object_add(req, "RequestItems", items);
-		struct json_object *ans = cfl_call(aws, CF_AWS_DYNAMODB, "DynamoDB_20120810.BatchGetItem", req, NULL, 0);
-		struct json_object *responses, *found, *left;
-		if (!ans)
-			return false;
-		if (json_object_object_get_ex(ans, "Responses", &responses) &&
-		    json_object_object_get_ex(responses, run->opt.table, &found)) {
-			for (size_t k = 0; k < json_object_array_length(found); k++) {
-				struct json_object *item = json_object_array_get_idx(found, k), *status;
-				unsigned o, i;
-				if (!line_of(run, item, &o, &i))
-					continue;
-				if (i == 0)
-					run->orders[o].first_line_created = true;
-				const char *s = json_object_object_get_ex(item, "cartProductStatus", &status)
-							? cfl_get_string(status, "S")
-							: NULL;
-				if (s && !strcmp(s, "ORDERED"))
-					run->orders[o].lines_ordered++;
-			}
-		}
-		if (!json_object_object_get_ex(ans, "UnprocessedKeys", &left) || json_object_object_length(left) == 0) {
-			json_object_put(ans);
-			return true;
-		}
-		items = json_object_get(left);
-		json_object_put(ans);
-		usleep(50000);
-	}
-	json_object_put(items);
-	return false;
+	return batch_until_processed(run, aws, "DynamoDB_20120810.BatchGetItem", items, "UnprocessedKeys", 20, 0,
+				     count_lines);
 }
 
 bool cfl_verify(struct cfl_run *run)
