@@ -172,6 +172,21 @@ static void srv_write(struct server *s, int fd, const char *data, size_t len, bo
 
 static void srv_send(struct server *s, int fd, const char *text) { srv_write(s, fd, text, strlen(text), false); }
 
+/* Read one request on `fd`, then send `answer`. */
+static void srv_answer(struct server *s, int fd, const char *answer)
+{
+	if (srv_expect_request(s, fd))
+		srv_send(s, fd, answer);
+}
+
+/* Accept a connection and answer its first request; returns its descriptor (-1 if none came). */
+static int srv_accept_answer(struct server *s, const char *answer)
+{
+	int fd = srv_accept(s);
+	srv_answer(s, fd, answer);
+	return fd;
+}
+
 static void pause_ms(long ms)
 {
 	struct timespec ts = { ms / 1000, (ms % 1000) * 1000000 };
@@ -372,15 +387,32 @@ static void assert_body(const struct cf_http_response *r, const char *expected, 
 
 #define ASSERT_BODY(r, lit) assert_body(r, lit, sizeof(lit) - 1)
 
-/* Send `req` on `t`, require success and the body `lit`, release the response. */
-static void expect_body(struct cf_transport *t, const struct cf_http_request *req, const char *body, size_t len)
+/* Send `req` on `t`, require success, the status `status` and the body `body`, release the response. */
+static void expect_answer(struct cf_transport *t, const struct cf_http_request *req, int status, const char *body,
+			  size_t len)
 {
 	struct cf_http_response resp = { 0 };
 	send_ok(t, req, &resp);
+	ck_assert_int_eq(resp.status, status);
 	assert_body(&resp, body, len);
 	cf_http_response_clean_up(&resp);
 }
-#define EXPECT_BODY(t, req, lit) expect_body(t, req, lit, sizeof(lit) - 1)
+#define EXPECT_ANSWER(t, req, status, lit) expect_answer(t, req, status, lit, sizeof(lit) - 1)
+#define EXPECT_BODY(t, req, lit) EXPECT_ANSWER(t, req, 200, lit)
+
+/* Destroy the client's transport, wait for the server's script, require `accepted` connections. */
+static void finish(struct server *s, struct cf_transport *t, unsigned accepted)
+{
+	cf_transport_destroy(t);
+	server_join(s);
+	ck_assert_uint_eq(s->accepted, accepted);
+}
+
+/* "Host: 127.0.0.1:<port>" into `out` (64 bytes). */
+static void host_line(const struct server *s, char *out)
+{
+	snprintf(out, 64, "Host: 127.0.0.1:%u", s->port);
+}
 
 static double now_ms(void)
 {
@@ -431,11 +463,8 @@ static void assert_request(const struct server *s, unsigned i, const char *line,
 
 static void script_content_length(struct server *s)
 {
-	int fd = srv_accept(s);
-	if (srv_expect_request(s, fd))
-		srv_send(s, fd,
-			 "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nX-Reply:  hello  \r\n"
-			 "Content-Length: 11\r\n\r\n{\"ok\":true}");
+	int fd = srv_accept_answer(s, "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nX-Reply:  hello  \r\n"
+					   "Content-Length: 11\r\n\r\n{\"ok\":true}");
 	srv_wait_close(s, fd);
 }
 
@@ -457,11 +486,9 @@ START_TEST(test_content_length_answer)
 	ASSERT_BODY(&resp, "{\"ok\":true}");
 	cf_http_response_clean_up(&resp);
 	/* Destroying the transport closes the kept-alive connection. */
-	cf_transport_destroy(&t);
-	server_join(s);
-	ck_assert_uint_eq(s->accepted, 1);
+	finish(s, &t, 1);
 	char host[64];
-	snprintf(host, sizeof(host), "Host: 127.0.0.1:%u", s->port);
+	host_line(s, host);
 	assert_request(s, 0, "GET /2018-06-01/runtime/invocation/next HTTP/1.1", (const char *const[]){ host, NULL },
 		       "");
 	server_free(s);
@@ -484,8 +511,7 @@ static void script_chunked(struct server *s)
 	if (srv_expect_request(s, fd))
 		srv_send_pieces(s, fd, pieces, sizeof(pieces) / sizeof(pieces[0]));
 	/* The same connection, a second answer in one write. */
-	if (srv_expect_request(s, fd))
-		srv_send(s, fd, "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n3\r\nabc\r\n0\r\n\r\n");
+	srv_answer(s, fd, "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n3\r\nabc\r\n0\r\n\r\n");
 	/* A body larger than the first read buffer, in two chunks written in several pieces. */
 	if (srv_expect_request(s, fd)) {
 		static char big[BIG_CHUNKED];
@@ -528,9 +554,7 @@ START_TEST(test_chunked_answer_in_pieces)
 		big[i] = (char)('A' + i % 23);
 	assert_body(&resp, big, BIG_CHUNKED);
 	cf_http_response_clean_up(&resp);
-	cf_transport_destroy(&t);
-	server_join(s);
-	ck_assert_uint_eq(s->accepted, 1);
+	finish(s, &t, 1);
 	ck_assert_uint_eq(s->request_count, 3);
 	server_free(s);
 }
@@ -547,8 +571,7 @@ static void script_interim(struct server *s)
 			 "HTTP/1.1 103 Early Hints\r\nLink: </style.css>; rel=preload\r\n\r\n"
 			 "HTTP/1.1 201 Created\r\nX-Final: yes\r\nContent-Length: 2\r\n\r\nok");
 	}
-	if (srv_expect_request(s, fd))
-		srv_send(s, fd, "HTTP/1.1 100 Continue\r\n\r\nHTTP/1.1 202 Accepted\r\nContent-Length: 0\r\n\r\n");
+	srv_answer(s, fd, "HTTP/1.1 100 Continue\r\n\r\nHTTP/1.1 202 Accepted\r\nContent-Length: 0\r\n\r\n");
 	srv_wait_close(s, fd);
 }
 
@@ -576,9 +599,7 @@ START_TEST(test_interim_answers_skipped)
 	ck_assert_uint_eq(resp.header_count, 1);
 	ASSERT_BODY(&resp, "");
 	cf_http_response_clean_up(&resp);
-	cf_transport_destroy(&t);
-	server_join(s);
-	ck_assert_uint_eq(s->accepted, 1);
+	finish(s, &t, 1);
 	server_free(s);
 }
 END_TEST
@@ -593,15 +614,11 @@ static void script_until_close(struct server *s)
 	if (fd >= 0)
 		close(fd);
 	/* The connection cannot be reused: the next request comes on a new one. */
-	fd = srv_accept(s);
-	if (srv_expect_request(s, fd))
-		srv_send(s, fd, "HTTP/1.0 200 OK\r\nServer: old\r\n\r\nold server");
+	fd = srv_accept_answer(s, "HTTP/1.0 200 OK\r\nServer: old\r\n\r\nold server");
 	if (fd >= 0)
 		close(fd);
 	/* An empty body ended by the close. */
-	fd = srv_accept(s);
-	if (srv_expect_request(s, fd))
-		srv_send(s, fd, "HTTP/1.1 500 Internal Server Error\r\n\r\n");
+	fd = srv_accept_answer(s, "HTTP/1.1 500 Internal Server Error\r\n\r\n");
 	if (fd >= 0)
 		close(fd);
 }
@@ -614,22 +631,14 @@ START_TEST(test_answer_until_close)
 	url(s, "/close", u);
 	struct cf_http_request req = simple("GET", u);
 	struct cf_http_response resp = { 0 };
-	send_ok(&t, &req, &resp);
-	ck_assert_int_eq(resp.status, 200);
-	ASSERT_BODY(&resp, "first part, second part");
-	cf_http_response_clean_up(&resp);
+	EXPECT_ANSWER(&t, &req, 200, "first part, second part");
 	send_ok(&t, &req, &resp);
 	ck_assert_int_eq(resp.status, 200);
 	ck_assert_str_eq(cf_http_response_header(&resp, "Server"), "old");
 	ASSERT_BODY(&resp, "old server");
 	cf_http_response_clean_up(&resp);
-	send_ok(&t, &req, &resp);
-	ck_assert_int_eq(resp.status, 500);
-	ASSERT_BODY(&resp, "");
-	cf_http_response_clean_up(&resp);
-	cf_transport_destroy(&t);
-	server_join(s);
-	ck_assert_uint_eq(s->accepted, 3);
+	EXPECT_ANSWER(&t, &req, 500, "");
+	finish(s, &t, 3);
 	server_free(s);
 }
 END_TEST
@@ -638,11 +647,8 @@ END_TEST
 
 static void script_keep_alive(struct server *s)
 {
-	int fd = srv_accept(s);
-	if (srv_expect_request(s, fd))
-		srv_send(s, fd, "HTTP/1.1 200 OK\r\nContent-Length: 3\r\n\r\none");
-	if (srv_expect_request(s, fd))
-		srv_send(s, fd, "HTTP/1.1 200 OK\r\nContent-Length: 3\r\n\r\ntwo");
+	int fd = srv_accept_answer(s, "HTTP/1.1 200 OK\r\nContent-Length: 3\r\n\r\none");
+	srv_answer(s, fd, "HTTP/1.1 200 OK\r\nContent-Length: 3\r\n\r\ntwo");
 	srv_expect_no_connection(s);
 	srv_wait_close(s, fd);
 }
@@ -660,12 +666,10 @@ START_TEST(test_keep_alive_reuse)
 	req.body = "x";
 	req.body_len = 1;
 	EXPECT_BODY(&t, &req, "two");
-	cf_transport_destroy(&t);
-	server_join(s);
-	ck_assert_uint_eq(s->accepted, 1);
+	finish(s, &t, 1);
 	ck_assert_uint_eq(s->request_count, 2);
 	char host[64];
-	snprintf(host, sizeof(host), "Host: 127.0.0.1:%u", s->port);
+	host_line(s, host);
 	assert_request(s, 0, "GET /a HTTP/1.1", (const char *const[]){ host, NULL }, "");
 	assert_request(s, 1, "POST /b HTTP/1.1", (const char *const[]){ host, "Content-Length: 1", NULL }, "x");
 	server_free(s);
@@ -683,9 +687,7 @@ static void script_not_reusable(struct server *s)
 		"HTTP/1.1 200 OK\r\nContent-Length: 1\r\n\r\ne",
 	};
 	for (size_t i = 0; i < sizeof(answers) / sizeof(answers[0]); i++) {
-		int fd = srv_accept(s);
-		if (srv_expect_request(s, fd))
-			srv_send(s, fd, answers[i]);
+		int fd = srv_accept_answer(s, answers[i]);
 		/* The client closes it (the last one when the transport is destroyed). */
 		srv_wait_close(s, fd);
 	}
@@ -706,9 +708,7 @@ START_TEST(test_connection_not_reused)
 		assert_body(&resp, bodies[i], 1);
 		cf_http_response_clean_up(&resp);
 	}
-	cf_transport_destroy(&t);
-	server_join(s);
-	ck_assert_uint_eq(s->accepted, 4);
+	finish(s, &t, 4);
 	server_free(s);
 }
 END_TEST
@@ -716,9 +716,7 @@ END_TEST
 /* `s->arg` points to a bool: reset the idle connection (RST) rather than close it (FIN). */
 static void script_idle_close(struct server *s)
 {
-	int fd = srv_accept(s);
-	if (srv_expect_request(s, fd))
-		srv_send(s, fd, "HTTP/1.1 200 OK\r\nContent-Length: 3\r\n\r\none");
+	int fd = srv_accept_answer(s, "HTTP/1.1 200 OK\r\nContent-Length: 3\r\n\r\none");
 	/* The idle connection is closed by the server, then the client sends its next request. */
 	if (fd >= 0 && *(const bool *)s->arg) {
 		struct linger reset = { .l_onoff = 1, .l_linger = 0 };
@@ -727,9 +725,7 @@ static void script_idle_close(struct server *s)
 	if (fd >= 0)
 		close(fd);
 	srv_tell_client(s);
-	fd = srv_accept(s);
-	if (srv_expect_request(s, fd))
-		srv_send(s, fd, "HTTP/1.1 200 OK\r\nContent-Length: 3\r\n\r\ntwo");
+	fd = srv_accept_answer(s, "HTTP/1.1 200 OK\r\nContent-Length: 3\r\n\r\ntwo");
 	srv_wait_for_client(s, 1);
 	srv_expect_no_connection(s);
 	srv_wait_close(s, fd);
@@ -749,25 +745,19 @@ START_TEST(test_idle_close_retried_once)
 	url(s, "/first", u1);
 	url(s, "/second", u2);
 	struct cf_http_request req = simple("GET", u1);
-	struct cf_http_response resp = { 0 };
 	EXPECT_BODY(&t, &req, "one");
 	client_wait_for_server(s, 1);
 	pause_ms(20); /* let the FIN arrive */
 	req = simple("POST", u2);
 	req.body = "payload";
 	req.body_len = 7;
-	send_ok(&t, &req, &resp);
-	ck_assert_int_eq(resp.status, 200);
-	ASSERT_BODY(&resp, "two");
-	cf_http_response_clean_up(&resp);
+	EXPECT_ANSWER(&t, &req, 200, "two");
 	client_tell_server(s);
-	cf_transport_destroy(&t);
-	server_join(s);
-	ck_assert_uint_eq(s->accepted, 2);
+	finish(s, &t, 2);
 	/* The request went again, whole, on the new connection. */
 	ck_assert_uint_eq(s->request_count, 2);
 	char host[64];
-	snprintf(host, sizeof(host), "Host: 127.0.0.1:%u", s->port);
+	host_line(s, host);
 	assert_request(s, 1, "POST /second HTTP/1.1", (const char *const[]){ host, "Content-Length: 7", NULL },
 		       "payload");
 	server_free(s);
@@ -786,31 +776,23 @@ static void script_no_retry(struct server *s)
 	srv_expect_no_connection(s);
 	srv_tell_client(s);
 	/* A reused connection closed in the middle of the answer. */
-	fd = srv_accept(s);
-	if (srv_expect_request(s, fd))
-		srv_send(s, fd, "HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok");
-	if (srv_expect_request(s, fd))
-		srv_send(s, fd, "HTTP/1.1 200 OK\r\nContent-Le");
+	fd = srv_accept_answer(s, "HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok");
+	srv_answer(s, fd, "HTTP/1.1 200 OK\r\nContent-Le");
 	if (fd >= 0)
 		close(fd);
 	srv_wait_for_client(s, 2);
 	srv_expect_no_connection(s);
 	srv_tell_client(s);
 	/* A reused connection that stays silent until the deadline. */
-	fd = srv_accept(s);
-	if (srv_expect_request(s, fd))
-		srv_send(s, fd, "HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok");
+	fd = srv_accept_answer(s, "HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok");
 	srv_expect_request(s, fd);
 	srv_wait_close(s, fd);
 	srv_wait_for_client(s, 3);
 	srv_expect_no_connection(s);
 	srv_tell_client(s);
 	/* A reused connection that sends an interim answer, then closes: the request arrived. */
-	fd = srv_accept(s);
-	if (srv_expect_request(s, fd))
-		srv_send(s, fd, "HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok");
-	if (srv_expect_request(s, fd))
-		srv_send(s, fd, "HTTP/1.1 100 Continue\r\n\r\n");
+	fd = srv_accept_answer(s, "HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok");
+	srv_answer(s, fd, "HTTP/1.1 100 Continue\r\n\r\n");
 	if (fd >= 0)
 		close(fd);
 	srv_wait_for_client(s, 4);
@@ -846,9 +828,7 @@ START_TEST(test_no_retry_otherwise)
 	cf_http_response_clean_up(&resp);
 	send_fails(&t, &req, CF_ERR_TRANSPORT, "connection closed before the answer ended");
 	client_tell_server(s);
-	cf_transport_destroy(&t);
-	server_join(s);
-	ck_assert_uint_eq(s->accepted, 4);
+	finish(s, &t, 4);
 	ck_assert_uint_eq(s->request_count, 7);
 	server_free(s);
 }
@@ -857,11 +837,8 @@ END_TEST
 /* A HEAD answer has no body whatever its Content-Length says; the connection stays in step. */
 static void script_head(struct server *s)
 {
-	int fd = srv_accept(s);
-	if (srv_expect_request(s, fd))
-		srv_send(s, fd, "HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\n");
-	if (srv_expect_request(s, fd))
-		srv_send(s, fd, "HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\nhello");
+	int fd = srv_accept_answer(s, "HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\n");
+	srv_answer(s, fd, "HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\nhello");
 	srv_wait_close(s, fd);
 }
 
@@ -880,11 +857,9 @@ START_TEST(test_head_request)
 	cf_http_response_clean_up(&resp);
 	req = simple("GET", u);
 	EXPECT_BODY(&t, &req, "hello");
-	cf_transport_destroy(&t);
-	server_join(s);
-	ck_assert_uint_eq(s->accepted, 1);
+	finish(s, &t, 1);
 	char host[64];
-	snprintf(host, sizeof(host), "Host: 127.0.0.1:%u", s->port);
+	host_line(s, host);
 	assert_request(s, 0, "HEAD /h HTTP/1.1", (const char *const[]){ host, NULL }, "");
 	server_free(s);
 }
@@ -893,9 +868,7 @@ END_TEST
 /* A request to another host:port does not go on the open connection. */
 static void script_two_authorities(struct server *s)
 {
-	int fd = srv_accept(s);
-	if (srv_expect_request(s, fd))
-		srv_send(s, fd, "HTTP/1.1 200 OK\r\nContent-Length: 1\r\n\r\n1");
+	int fd = srv_accept_answer(s, "HTTP/1.1 200 OK\r\nContent-Length: 1\r\n\r\n1");
 	int fd2 = srv_accept(s);
 	if (srv_expect_request(s, fd2))
 		srv_send(s, fd2, "HTTP/1.1 200 OK\r\nContent-Length: 1\r\n\r\n2");
@@ -924,9 +897,7 @@ START_TEST(test_other_authority_new_connection)
 	req = simple("GET", u2);
 	EXPECT_BODY(&t, &req, "2");
 	ck_assert_uint_eq(lookups, 1); /* localhost: once, before getaddrinfo */
-	cf_transport_destroy(&t);
-	server_join(s);
-	ck_assert_uint_eq(s->accepted, 2);
+	finish(s, &t, 2);
 	char host[64];
 	snprintf(host, sizeof(host), "Host: localhost:%u", s->port);
 	assert_request(s, 1, "GET / HTTP/1.1", (const char *const[]){ host, NULL }, "");
@@ -957,9 +928,7 @@ static const struct {
 static void script_malformed(struct server *s)
 {
 	for (size_t i = 0; i < MALFORMED_COUNT; i++) {
-		int fd = srv_accept(s);
-		if (srv_expect_request(s, fd))
-			srv_send(s, fd, malformed[i].answer);
+		int fd = srv_accept_answer(s, malformed[i].answer);
 		if (malformed[i].server_closes) {
 			if (fd >= 0)
 				close(fd);
@@ -979,9 +948,7 @@ START_TEST(test_malformed_answer)
 	struct cf_http_request req = simple("GET", u);
 	for (size_t i = 0; i < MALFORMED_COUNT; i++)
 		send_fails(&t, &req, CF_ERR_TRANSPORT, malformed[i].fragment);
-	cf_transport_destroy(&t);
-	server_join(s);
-	ck_assert_uint_eq(s->accepted, MALFORMED_COUNT);
+	finish(s, &t, MALFORMED_COUNT);
 	server_free(s);
 }
 END_TEST
@@ -1006,9 +973,7 @@ static const struct {
 static void script_too_large(struct server *s)
 {
 	for (size_t i = 0; i < SIZED_COUNT; i++) {
-		int fd = srv_accept(s);
-		if (srv_expect_request(s, fd))
-			srv_send(s, fd, sized[i].answer);
+		int fd = srv_accept_answer(s, sized[i].answer);
 		if (fd >= 0)
 			close(fd);
 	}
@@ -1051,9 +1016,7 @@ START_TEST(test_too_large)
 	cf_transport_destroy(&t);
 	t = new_transport(NULL);
 	send_fails(&t, &req, CF_ERR_TOO_LARGE, "response head larger than 65536 bytes");
-	cf_transport_destroy(&t);
-	server_join(s);
-	ck_assert_uint_eq(s->accepted, SIZED_COUNT + 1);
+	finish(s, &t, SIZED_COUNT + 1);
 	server_free(s);
 }
 END_TEST
@@ -1065,9 +1028,7 @@ static void script_silent(struct server *s)
 	srv_expect_request(s, fd);
 	srv_wait_close(s, fd);
 	/* Silent in the middle of the body. */
-	fd = srv_accept(s);
-	if (srv_expect_request(s, fd))
-		srv_send(s, fd, "HTTP/1.1 200 OK\r\nContent-Length: 10\r\n\r\nabc");
+	fd = srv_accept_answer(s, "HTTP/1.1 200 OK\r\nContent-Length: 10\r\n\r\nabc");
 	srv_wait_close(s, fd);
 }
 
@@ -1088,9 +1049,7 @@ START_TEST(test_timeout)
 	send_fails(&t, &req, CF_ERR_TIMEOUT, "no complete answer before the deadline");
 	elapsed = now_ms() - start;
 	ck_assert_msg(elapsed >= 95 && elapsed < 900, "timed out after %.0f ms, want 100", elapsed);
-	cf_transport_destroy(&t);
-	server_join(s);
-	ck_assert_uint_eq(s->accepted, 2);
+	finish(s, &t, 2);
 	server_free(s);
 }
 END_TEST
@@ -1126,9 +1085,7 @@ START_TEST(test_unsupported_urls)
 		send_fails(&t, &req, CF_ERR_UNSUPPORTED, "http://host[:port]/path URLs only");
 	}
 	client_tell_server(s);
-	cf_transport_destroy(&t);
-	server_join(s);
-	ck_assert_uint_eq(s->accepted, 0);
+	finish(s, &t, 0);
 	server_free(s);
 }
 END_TEST
@@ -1148,9 +1105,7 @@ START_TEST(test_reserved_headers)
 		send_fails(&t, &req, CF_ERR_HEADER, "is the transport's to set");
 	}
 	client_tell_server(s);
-	cf_transport_destroy(&t);
-	server_join(s);
-	ck_assert_uint_eq(s->accepted, 0);
+	finish(s, &t, 0);
 	server_free(s);
 }
 END_TEST
@@ -1159,8 +1114,7 @@ static void script_request_bytes(struct server *s)
 {
 	int fd = srv_accept(s);
 	for (int i = 0; i < 5; i++) {
-		if (srv_expect_request(s, fd))
-			srv_send(s, fd, "HTTP/1.1 204 No Content\r\n\r\n");
+		srv_answer(s, fd, "HTTP/1.1 204 No Content\r\n\r\n");
 	}
 	srv_wait_close(s, fd);
 }
@@ -1195,9 +1149,7 @@ START_TEST(test_request_bytes)
 		ASSERT_BODY(&resp, "");
 		cf_http_response_clean_up(&resp);
 	}
-	cf_transport_destroy(&t);
-	server_join(s);
-	ck_assert_uint_eq(s->accepted, 1);
+	finish(s, &t, 1);
 	assert_request(s, 0, "POST /2018-06-01/runtime/invocation/abc/response?x=1&y=%2F HTTP/1.1",
 		       (const char *const[]){ host, "X-One: 1", "Lambda-Runtime-Function-Error-Type: Runtime.Unhandled",
 					      "x-empty: ", "Content-Length: 7", NULL },
@@ -1238,8 +1190,7 @@ static void script_first_wait(struct server *s)
 		srv_wait_for_client(s, 1);
 		srv_send(s, fd, "HTTP/1.1 200 OK\r\nContent-Length: 1\r\n\r\n1");
 	}
-	if (srv_expect_request(s, fd))
-		srv_send(s, fd, "HTTP/1.1 200 OK\r\nContent-Length: 1\r\n\r\n2");
+	srv_answer(s, fd, "HTTP/1.1 200 OK\r\nContent-Length: 1\r\n\r\n2");
 	srv_wait_close(s, fd);
 }
 
