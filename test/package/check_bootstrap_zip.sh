@@ -43,13 +43,13 @@ trap cleanup EXIT
 # not (lambda_main.c declines other tables at start; this is what holds it to keeping these).
 openssl req -x509 -newkey rsa:2048 -nodes -days 2 -subj /CN=cartflow-zip-check-ca \
 	-addext basicConstraints=critical,CA:TRUE -addext keyUsage=critical,keyCertSign \
-	-keyout "$scratch/ca.key" -out "$scratch/ca.pem" >/dev/null 2>&1 &&
+	-keyout "$scratch/ca.key" -out "$scratch/ca.pem" >>"$scratch/openssl.log" 2>&1 &&
 	openssl req -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -subj /CN=localhost \
-		-keyout "$scratch/key.pem" -out "$scratch/cert.csr" >/dev/null 2>&1 &&
+		-keyout "$scratch/key.pem" -out "$scratch/cert.csr" >>"$scratch/openssl.log" 2>&1 &&
 	printf 'subjectAltName=DNS:localhost,IP:127.0.0.1\n' >"$scratch/cert.ext" &&
 	openssl x509 -req -in "$scratch/cert.csr" -CA "$scratch/ca.pem" -CAkey "$scratch/ca.key" -CAcreateserial \
-		-days 2 -sha384 -extfile "$scratch/cert.ext" -out "$scratch/cert.pem" >/dev/null 2>&1 ||
-	bad "openssl could not make the CA and the endpoint's certificate"
+		-days 2 -sha384 -extfile "$scratch/cert.ext" -out "$scratch/cert.pem" >>"$scratch/openssl.log" 2>&1 ||
+	{ bad "openssl could not make the CA and the endpoint's certificate"; cat "$scratch/openssl.log"; echo "$passed passed, $failed failed"; exit 1; }
 python3 - "$scratch" <<'PY' &
 import http.server, json, ssl, sys
 d = sys.argv[1]

@@ -408,10 +408,10 @@ static void finish(struct server *s, struct cf_transport *t, unsigned accepted)
 	ck_assert_uint_eq(s->accepted, accepted);
 }
 
-/* "Host: 127.0.0.1:<port>" into `out` (64 bytes). */
-static void host_line(const struct server *s, char *out)
+/* "Host: 127.0.0.1:<port>" into `out` (`cap` bytes). */
+static void host_line(const struct server *s, char *out, size_t cap)
 {
-	snprintf(out, 64, "Host: 127.0.0.1:%u", s->port);
+	snprintf(out, cap, "Host: 127.0.0.1:%u", s->port);
 }
 
 static double now_ms(void)
@@ -488,7 +488,7 @@ START_TEST(test_content_length_answer)
 	/* Destroying the transport closes the kept-alive connection. */
 	finish(s, &t, 1);
 	char host[64];
-	host_line(s, host);
+	host_line(s, host, sizeof(host));
 	assert_request(s, 0, "GET /2018-06-01/runtime/invocation/next HTTP/1.1", (const char *const[]){ host, NULL },
 		       "");
 	server_free(s);
@@ -669,7 +669,7 @@ START_TEST(test_keep_alive_reuse)
 	finish(s, &t, 1);
 	ck_assert_uint_eq(s->request_count, 2);
 	char host[64];
-	host_line(s, host);
+	host_line(s, host, sizeof(host));
 	assert_request(s, 0, "GET /a HTTP/1.1", (const char *const[]){ host, NULL }, "");
 	assert_request(s, 1, "POST /b HTTP/1.1", (const char *const[]){ host, "Content-Length: 1", NULL }, "x");
 	server_free(s);
@@ -757,7 +757,7 @@ START_TEST(test_idle_close_retried_once)
 	/* The request went again, whole, on the new connection. */
 	ck_assert_uint_eq(s->request_count, 2);
 	char host[64];
-	host_line(s, host);
+	host_line(s, host, sizeof(host));
 	assert_request(s, 1, "POST /second HTTP/1.1", (const char *const[]){ host, "Content-Length: 7", NULL },
 		       "payload");
 	server_free(s);
@@ -859,7 +859,7 @@ START_TEST(test_head_request)
 	EXPECT_BODY(&t, &req, "hello");
 	finish(s, &t, 1);
 	char host[64];
-	host_line(s, host);
+	host_line(s, host, sizeof(host));
 	assert_request(s, 0, "HEAD /h HTTP/1.1", (const char *const[]){ host, NULL }, "");
 	server_free(s);
 }

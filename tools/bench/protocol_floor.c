@@ -1,7 +1,7 @@
 /*
  * protocol_floor: the least any Lambda bootstrap has to do, for bench_compare to measure beside the
- * real ones, passed as one more C build for both functions:
- *   bench_compare --out-dir D --c deployed PCP UCS --c floor build/tools/bench/protocol_floor build/tools/bench/protocol_floor
+ * real ones in both functions' places (tools/bench/run-all.sh passes it):
+ *   bench_compare --out-dir D --floor build/tools/bench/protocol_floor --c deployed PCP UCS
  * It takes the next event from the Runtime API, ignores it and answers {"batchItemFailures":[]},
  * over one keep-alive connection with blocking sockets: no TLS, no AWS call, no JSON, no
  * allocation. Linked statically, as the bootstraps are. Its exec → first /response is what this

@@ -7,8 +7,9 @@
 # Installs what is missing (tools/install-deps.sh bench), builds into build-bench/ (meson, release),
 # then runs: bench_compare (cold start, next to tools/bench/protocol_floor.c's floor; RSS, round
 # trips under 10 ms per AWS call, latency vs batch size), bench_faults (this machine's cost of a page
-# fault and a system call, printed with the machine), bench_transform (MB/s), callgrind (instructions per input byte, C and Rust serde_json), the
-# reference's JSON work (MB/s), and tools/run-local.sh --orders 1000 (end to end, local peers).
+# fault and a system call, printed with the machine), bench_transform (MB/s), callgrind (instructions
+# per input byte, C and Rust serde_json), the reference's JSON work (MB/s), and tools/run-local.sh
+# --orders 1000 (end to end, local peers).
 # The C bootstraps measured are the deployed ones when they exist: dist/*-x86_64.zip, else
 # build-static-x86_64/shims/, else this build's (dynamic); the table says which. Leaves no process
 # behind: every benchmark program waits for what it starts; run-local.sh stops its peers.

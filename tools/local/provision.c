@@ -173,6 +173,9 @@ static bool batch_end(struct batch *b)
 	return b->ok;
 }
 
+/* Reads one answer of a DynamoDB batch call (borrowed). */
+typedef void (*batch_answer_fn)(struct cfl_run *run, struct json_object *answer);
+
 /*
  * A DynamoDB batch call (`target`) on `items` (taken: the RequestItems value), made again with what
  * each answer leaves unprocessed under `left_key`, at most `attempts` times, 50 ms << min(attempt,
@@ -181,7 +184,7 @@ static bool batch_end(struct batch *b)
  */
 static bool batch_until_processed(struct cfl_run *run, struct cfl_aws *aws, const char *target,
 				  struct json_object *items, const char *left_key, int attempts, int max_shift,
-				  void (*on_answer)(struct cfl_run *run, struct json_object *answer))
+				  batch_answer_fn on_answer)
 {
 	for (int attempt = 0; attempt < attempts; attempt++) {
 		struct json_object *req = json_object_new_object();
@@ -198,7 +201,8 @@ static bool batch_until_processed(struct cfl_run *run, struct cfl_aws *aws, cons
 		}
 		items = json_object_get(left);
 		json_object_put(ans);
-		usleep(50000u << (attempt < max_shift ? attempt : max_shift));
+		if (attempt + 1 < attempts)
+			usleep(50000u << (attempt < max_shift ? attempt : max_shift));
 	}
 	json_object_put(items);
 	return false;
