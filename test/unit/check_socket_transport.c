@@ -834,6 +834,55 @@ START_TEST(test_no_retry_otherwise)
 }
 END_TEST
 
+/*
+ * The server answers 413 after the request's head, without reading its body, and closes: the client's
+ * write fails part-way, and the answer must still reach the caller. `s->arg`: a bool, answer (true)
+ * or close without one (false).
+ */
+static void script_early_answer(struct server *s)
+{
+	int fd = srv_accept(s);
+	char head[REQUEST_MAX];
+	size_t len = 0;
+	while (fd >= 0 && len < sizeof(head) && !memmem(head, len, "\r\n\r\n", 4)) {
+		struct pollfd p = { .fd = fd, .events = POLLIN };
+		ssize_t n = poll(&p, 1, WAIT_MS) == 1 ? recv(fd, head + len, sizeof(head) - len, 0) : -1;
+		if (n <= 0) {
+			srv_fail(s, "no request head");
+			break;
+		}
+		len += (size_t)n;
+	}
+	if (*(const bool *)s->arg)
+		srv_send(s, fd, "HTTP/1.1 413 Payload Too Large\r\nConnection: close\r\nContent-Length: 8\r\n\r\ntoo big!");
+	if (fd >= 0)
+		close(fd); /* with the body unread: the client's next writes fail */
+}
+
+/* Loop index 0: the early 413 is the answer; 1: no answer, the send fails (and is not repeated). */
+START_TEST(test_early_answer_while_sending)
+{
+	static const bool answer[2] = { true, false };
+	enum { BODY = 32 << 20 }; /* more than loopback buffers take: the write is still going on */
+	struct server *s = server_start(script_early_answer, &answer[_i]);
+	struct cf_transport t = new_transport(NULL);
+	char u[128];
+	url(s, "/2018-06-01/runtime/invocation/r1/response", u);
+	char *body = calloc(1, BODY);
+	ck_assert_ptr_nonnull(body);
+	struct cf_http_request req = simple("POST", u);
+	req.body = body;
+	req.body_len = BODY;
+	if (answer[_i])
+		EXPECT_ANSWER(&t, &req, 413, "too big!");
+	else
+		send_fails(&t, &req, CF_ERR_TRANSPORT, "sending the request");
+	finish(s, &t, 1);
+	free(body);
+	server_free(s);
+}
+END_TEST
+
 /* A HEAD answer has no body whatever its Content-Length says; the connection stays in step. */
 static void script_head(struct server *s)
 {
@@ -1359,6 +1408,7 @@ int main(void)
 	tcase_add_test(connections, test_connection_not_reused);
 	tcase_add_loop_test(connections, test_idle_close_retried_once, 0, 2);
 	tcase_add_test(connections, test_no_retry_otherwise);
+	tcase_add_loop_test(connections, test_early_answer_while_sending, 0, 2);
 	tcase_add_test(connections, test_other_authority_new_connection);
 	tcase_add_test(connections, test_on_first_wait_once);
 	suite_add_tcase(s, connections);

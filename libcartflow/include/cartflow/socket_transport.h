@@ -67,6 +67,9 @@ struct cf_socket_transport_options {
  *   (CF_ERR_HEADER).
  * - Answers framed by Content-Length, the chunked coding or the end of the connection; interim 1xx
  *   answers are skipped. A malformed answer is CF_ERR_TRANSPORT and closes the connection.
+ * - A server that answers before it has read the whole request and closes (413 for a body it will
+ *   not take) fails the rest of the upload: on a new connection, the answer it sent is returned as
+ *   the answer (the connection is then closed); if none came, the send fails as CF_ERR_TRANSPORT.
  * - request.timeout_ms bounds the whole exchange (0 = none, for /next's long poll); the connect
  *   timeout applies either way. A host name lookup (getaddrinfo) is not bounded by either.
  * - send errors: CF_ERR_TIMEOUT, CF_ERR_TRANSPORT (resolve, connect, reset, malformed answer),

@@ -433,6 +433,28 @@ static bool take_body(struct reader *r, struct cf_http_response *resp)
 	return reusable;
 }
 
+/*
+ * Read the answer on the current connection into `resp`; the connection is closed unless it may carry
+ * the next request. *received: the bytes that came, interim answers included.
+ */
+static enum cf_status receive(struct socket_transport *st, const struct exchange *x, struct cf_http_response *resp,
+			      size_t *received, struct cf_error *err)
+{
+	struct reader r = { 0 };
+	enum cf_status s = read_response(st, &r, x, resp, err);
+	if (s == CF_OK) {
+		resp->status = r.head.status;
+		if (!take_body(&r, resp))
+			close_connection(st);
+	} else {
+		close_connection(st);
+		cf_http_response_clean_up(resp);
+	}
+	*received = r.received;
+	cf_buf_clean_up(&r.raw);
+	return s;
+}
+
 /* One attempt on the current or a new connection. */
 static enum cf_status exchange_once(struct socket_transport *st, const struct url_parts *u, const struct cf_buf *head,
 				    const struct exchange *x, struct cf_http_response *resp, bool *retry,
@@ -443,8 +465,19 @@ static enum cf_status exchange_once(struct socket_transport *st, const struct ur
 	enum cf_status s = CF_OK;
 	if (!reused && (s = open_connection(st, u, x, err)) != CF_OK)
 		return s;
+	size_t received = 0;
 	int errnum = write_request(st->fd, head, x->req, x->deadline_ns);
 	if (errnum) {
+		/*
+		 * A server may answer before it has read the whole request (413 for a body it will not
+		 * take) and close. On a new connection that answer can only be this request's: it is read
+		 * and returned. A reused connection may instead have been closed while idle: tried again.
+		 */
+		struct cf_error early_err;
+		if (!reused && errnum != ETIMEDOUT && receive(st, x, resp, &received, &early_err) == CF_OK) {
+			close_connection(st); /* the rest of the request was not sent */
+			return CF_OK;
+		}
 		close_connection(st);
 		*retry = reused && errnum != ETIMEDOUT;
 		return fail(x, err, errnum == ETIMEDOUT ? CF_ERR_TIMEOUT : CF_ERR_TRANSPORT, "sending the request", errnum);
@@ -454,19 +487,9 @@ static enum cf_status exchange_once(struct socket_transport *st, const struct ur
 		st->on_first_wait = NULL;
 		hook(st->hook_ctx);
 	}
-	struct reader r = { 0 };
-	s = read_response(st, &r, x, resp, err);
-	if (s == CF_OK) {
-		resp->status = r.head.status;
-		if (!take_body(&r, resp))
-			close_connection(st);
-	} else {
-		close_connection(st);
-		cf_http_response_clean_up(resp);
-		/* The server had closed the idle connection: it never saw the request. */
-		*retry = reused && s == CF_ERR_TRANSPORT && r.received == 0;
-	}
-	cf_buf_clean_up(&r.raw);
+	s = receive(st, x, resp, &received, err);
+	/* The server had closed the idle connection: it never saw the request. */
+	*retry = s != CF_OK && reused && s == CF_ERR_TRANSPORT && received == 0;
 	return s;
 }
 
