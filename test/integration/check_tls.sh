@@ -34,16 +34,7 @@ cert() {
 }
 # ca_signed NAME SUBJECT_ALT_NAME: an EC P-256 key in $dir/NAME.key and a certificate for it in
 # $dir/NAME.pem, signed with SHA-384 by a new CA whose certificate is $dir/NAME-ca.pem
-ca_signed() {
-	openssl req -x509 -newkey rsa:2048 -nodes -days 2 -subj "/CN=cartflow-test-$1-ca" \
-		-addext "basicConstraints=critical,CA:TRUE" -addext "keyUsage=critical,keyCertSign" \
-		-keyout "$dir/$1-ca.key" -out "$dir/$1-ca.pem" >/dev/null 2>&1 &&
-		openssl req -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -subj "/CN=cartflow-test-$1" \
-			-keyout "$dir/$1.key" -out "$dir/$1.csr" >/dev/null 2>&1 &&
-		printf 'subjectAltName=%s\n' "$2" >"$dir/$1.ext" &&
-		openssl x509 -req -in "$dir/$1.csr" -CA "$dir/$1-ca.pem" -CAkey "$dir/$1-ca.key" -CAcreateserial \
-			-days 2 -sha384 -extfile "$dir/$1.ext" -out "$dir/$1.pem" >/dev/null 2>&1
-}
+ca_signed() { "$here/tls/ca-signed-cert.sh" "$dir" "$1" "$2"; }
 # serve NAME: the HTTPS server with certificate NAME; sets $port
 serve() {
 	node "$here/tls/https-server.mjs" "$dir/$1.key" "$dir/$1.pem" >"$dir/server-$1.log" 2>&1 &

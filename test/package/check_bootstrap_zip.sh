@@ -41,15 +41,8 @@ trap cleanup EXIT
 # Its certificate is signed (SHA-384) by a CA made here, which the bootstrap is told to trust: checking
 # a CA's signature needs OpenSSL's digest names, which a self-signed certificate trusted as it is would
 # not (lambda_main.c declines other tables at start; this is what holds it to keeping these).
-openssl req -x509 -newkey rsa:2048 -nodes -days 2 -subj /CN=cartflow-zip-check-ca \
-	-addext basicConstraints=critical,CA:TRUE -addext keyUsage=critical,keyCertSign \
-	-keyout "$scratch/ca.key" -out "$scratch/ca.pem" >>"$scratch/openssl.log" 2>&1 &&
-	openssl req -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -subj /CN=localhost \
-		-keyout "$scratch/key.pem" -out "$scratch/cert.csr" >>"$scratch/openssl.log" 2>&1 &&
-	printf 'subjectAltName=DNS:localhost,IP:127.0.0.1\n' >"$scratch/cert.ext" &&
-	openssl x509 -req -in "$scratch/cert.csr" -CA "$scratch/ca.pem" -CAkey "$scratch/ca.key" -CAcreateserial \
-		-days 2 -sha384 -extfile "$scratch/cert.ext" -out "$scratch/cert.pem" >>"$scratch/openssl.log" 2>&1 ||
-	{ bad "openssl could not make the CA and the endpoint's certificate"; cat "$scratch/openssl.log"; echo "$passed passed, $failed failed"; exit 1; }
+"$root/test/integration/tls/ca-signed-cert.sh" "$scratch" localhost DNS:localhost,IP:127.0.0.1 ||
+	{ bad "openssl could not make the CA and the endpoint's certificate"; cat "$scratch/localhost.openssl.log"; echo "$passed passed, $failed failed"; exit 1; }
 python3 - "$scratch" <<'PY' &
 import http.server, json, ssl, sys
 d = sys.argv[1]
@@ -74,7 +67,7 @@ class H(http.server.BaseHTTPRequestHandler):
         pass
 srv = http.server.ThreadingHTTPServer(("127.0.0.1", 0), H)
 ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
-ctx.load_cert_chain(d + "/cert.pem", d + "/key.pem")
+ctx.load_cert_chain(d + "/localhost.pem", d + "/localhost.key")
 srv.socket = ctx.wrap_socket(srv.socket, server_side=True)
 with open(d + "/port.tmp", "w") as f:
     f.write(str(srv.server_address[1]))
@@ -144,7 +137,7 @@ for zip in "$@"; do
 	creds=(AWS_REGION=us-east-1 AWS_ACCESS_KEY_ID=AKIDEXAMPLE AWS_SECRET_ACCESS_KEY=not-a-secret
 		AWS_SESSION_TOKEN=token AWS_ENDPOINT_URL="$endpoint")
 	: >"$scratch/requests.log"
-	got=$(run_bootstrap "$dir" "$arch" "$fn" "${creds[@]}" SSL_CERT_FILE="$scratch/ca.pem" -- --event "$event" \
+	got=$(run_bootstrap "$dir" "$arch" "$fn" "${creds[@]}" SSL_CERT_FILE="$scratch/localhost-ca.pem" -- --event "$event" \
 		2>"$scratch/$base.err" | tail -n 1)
 	seen=$(grep -c "^$target AWS4-HMAC-SHA256\$" "$scratch/requests.log")
 	if [ "$got" = "$want" ] && [ "$seen" -eq "$calls" ]; then

@@ -336,21 +336,20 @@ static bool line_of(const struct cfl_run *run, struct json_object *item, unsigne
 static void count_lines(struct cfl_run *run, struct json_object *answer)
 {
 	struct json_object *responses, *found;
-	if (json_object_object_get_ex(answer, "Responses", &responses) &&
-	    json_object_object_get_ex(responses, run->opt.table, &found)) {
-		for (size_t k = 0; k < json_object_array_length(found); k++) {
-			struct json_object *item = json_object_array_get_idx(found, k), *status;
-			unsigned o, i;
-			if (!line_of(run, item, &o, &i))
-				continue;
-			if (i == 0)
-				run->orders[o].first_line_created = true;
-			const char *s = json_object_object_get_ex(item, "cartProductStatus", &status)
-						? cfl_get_string(status, "S")
-						: NULL;
-			if (s && !strcmp(s, "ORDERED"))
-				run->orders[o].lines_ordered++;
-		}
+	if (!json_object_object_get_ex(answer, "Responses", &responses) ||
+	    !json_object_object_get_ex(responses, run->opt.table, &found))
+		return;
+	for (size_t k = 0; k < json_object_array_length(found); k++) {
+		struct json_object *item = json_object_array_get_idx(found, k), *status;
+		unsigned o, i;
+		if (!line_of(run, item, &o, &i))
+			continue;
+		if (i == 0)
+			run->orders[o].first_line_created = true;
+		const char *s =
+			json_object_object_get_ex(item, "cartProductStatus", &status) ? cfl_get_string(status, "S") : NULL;
+		if (s && !strcmp(s, "ORDERED"))
+			run->orders[o].lines_ordered++;
 	}
 }
 

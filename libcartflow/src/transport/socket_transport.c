@@ -489,7 +489,7 @@ static enum cf_status exchange_once(struct socket_transport *st, const struct ur
 	}
 	s = receive(st, x, resp, &received, err);
 	/* The server had closed the idle connection: it never saw the request. */
-	*retry = s != CF_OK && reused && s == CF_ERR_TRANSPORT && received == 0;
+	*retry = reused && s == CF_ERR_TRANSPORT && received == 0;
 	return s;
 }
 
