@@ -8,9 +8,12 @@
 # (tools/package/check-elf.sh); unpacked into an empty directory and
 # run with an empty environment (arm64 under qemu-aarch64), it answers a fixture event with the
 # expected response, both with --dry-run and for real over HTTPS (TLS, SigV4, the static libcurl
-# and OpenSSL) against a local fake AWS endpoint (https://localhost: the name resolves from /etc/hosts
-# in the static glibc) whose certificate's CA it is told to trust, and refuses that endpoint when not
-# told to. Both architectures must print the same dry run.
+# and OpenSSL) against a local fake AWS endpoint (https://localhost, a name libcurl answers itself)
+# whose certificate's CA it is told to trust, and refuses that endpoint when not told to. As root, it
+# also reaches that endpoint by names the static glibc must resolve, as on Lambda: one only a fake DNS
+# server knows (test/package/fake_dns.py), one only /etc/hosts knows, with nsswitch.conf listing
+# neither source, and fails clearly on a name nobody knows (a mount namespace of its own holds the
+# test's resolv.conf, hosts and nsswitch.conf). Both architectures must print the same dry run.
 # Ends with "N passed, N failed".
 set -uo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
@@ -29,9 +32,10 @@ passed=0 failed=0
 ok() { echo "ok: $*"; passed=$((passed + 1)); }
 bad() { echo "FAIL: $*"; failed=$((failed + 1)); }
 scratch=$(mktemp -d)
-server_pid=""
+server_pid="" dns_pid=""
 cleanup() {
 	[ -z "$server_pid" ] || kill "$server_pid" 2>/dev/null
+	[ -z "$dns_pid" ] || kill "$dns_pid" 2>/dev/null
 	rm -rf "$scratch"
 }
 trap cleanup EXIT
@@ -41,7 +45,8 @@ trap cleanup EXIT
 # Its certificate is signed (SHA-384) by a CA made here, which the bootstrap is told to trust: checking
 # a CA's signature needs OpenSSL's digest names, which a self-signed certificate trusted as it is would
 # not (lambda_main.c declines other tables at start; this is what holds it to keeping these).
-"$root/test/integration/tls/ca-signed-cert.sh" "$scratch" localhost DNS:localhost,IP:127.0.0.1 ||
+"$root/test/integration/tls/ca-signed-cert.sh" "$scratch" localhost \
+	DNS:localhost,DNS:sqs.cartflow.test,DNS:hosts-only.cartflow.test,DNS:nowhere.cartflow.test,IP:127.0.0.1 ||
 	{ bad "openssl could not make the CA and the endpoint's certificate"; cat "$scratch/localhost.openssl.log"; echo "$passed passed, $failed failed"; exit 1; }
 python3 - "$scratch" <<'PY' &
 import http.server, json, ssl, sys
@@ -80,7 +85,40 @@ endpoint="https://localhost:$(cat "$scratch/port" 2>/dev/null)"
 [ -f "$scratch/port" ] || bad "the fake HTTPS endpoint did not start"
 
 queue="$endpoint/123456789012/update-cart-product"
-# run_bootstrap DIR ARCH FUNCTION [VAR=VALUE...] -- ARGS...: the bootstrap in DIR, empty environment.
+port=$(cat "$scratch/port" 2>/dev/null)
+
+# Name resolution as on Lambda, where the AWS endpoints' names go through the static glibc's resolver.
+# Each run gets a mount namespace whose /etc/resolv.conf names a fake DNS server on 127.53.0.1 that
+# knows only sqs.cartflow.test, whose /etc/hosts alone knows hosts-only.cartflow.test, and whose
+# /etc/nsswitch.conf lists only `myhostname` for hosts: a source a static glibc would dlopen from the
+# host, so the bootstrap resolves only if it looks up files and dns whatever nsswitch.conf says.
+resolver=0
+if [ "$(id -u)" != 0 ] || ! command -v unshare >/dev/null; then
+	echo "skip: the name resolution cases need root and unshare (a mount namespace, port 53)"
+else
+	mkdir "$scratch/etc"
+	printf 'nameserver 127.53.0.1\noptions timeout:2 attempts:2\n' >"$scratch/etc/resolv.conf"
+	printf '127.0.0.1 localhost\n127.0.0.1 hosts-only.cartflow.test\n' >"$scratch/etc/hosts"
+	printf 'hosts: myhostname\n' >"$scratch/etc/nsswitch.conf"
+	python3 "$here/fake_dns.py" 127.53.0.1 "$scratch/dns.log" sqs.cartflow.test=127.0.0.1 \
+		2>"$scratch/dns.err" &
+	dns_pid=$!
+	for _ in $(seq 100); do [ -f "$scratch/dns.log.ready" ] && break; sleep 0.1; done
+	if [ -f "$scratch/dns.log.ready" ]; then
+		resolver=1
+	else
+		bad "the fake DNS server did not start: $(cat "$scratch/dns.err")"
+	fi
+fi
+# in_resolver_sandbox CMD...: CMD in a mount namespace with the test's resolv.conf, hosts, nsswitch.conf.
+in_resolver_sandbox() {
+	unshare --mount --propagation private sh -c \
+		'for f in resolv.conf hosts nsswitch.conf; do mount --bind "$0/$f" "/etc/$f" || exit 125; done; exec "$@"' \
+		"$scratch/etc" "$@"
+}
+# run_bootstrap DIR ARCH FUNCTION [VAR=VALUE...] -- ARGS...: the bootstrap in DIR, empty environment,
+# started through $launcher when that is set (in_resolver_sandbox).
+launcher=""
 run_bootstrap() {
 	local dir=$1 arch=$2 fn=$3
 	shift 3
@@ -93,8 +131,23 @@ run_bootstrap() {
 	elif [ "$arch" = x86_64 ] && [ "$(uname -m)" != x86_64 ]; then
 		runner=("$(command -v qemu-x86_64)" -L /usr/x86_64-linux-gnu)
 	fi
-	(cd "$dir" && env -i AWS_LAMBDA_FUNCTION_NAME="$fn" TABLE_NAME=orders UPDATE_CART_PRODUCT_SQS="$queue" \
+	(cd "$dir" && $launcher env -i AWS_LAMBDA_FUNCTION_NAME="$fn" TABLE_NAME=orders UPDATE_CART_PRODUCT_SQS="$queue" \
 		"${vars[@]}" "${runner[@]}" ./bootstrap "$@")
+}
+
+# call_endpoint URL [VAR=VALUE...]: the bootstrap ($dir, $arch, $fn) on $event against AWS_ENDPOINT_URL=URL
+# with the credentials; sets rc, got (its last line of output), seen (signed $target calls that reached
+# the fake endpoint); its standard error is in $scratch/$base.err, the DNS queries in $scratch/dns.log.
+call_endpoint() {
+	local url=$1
+	shift
+	: >"$scratch/requests.log"
+	: >"$scratch/dns.log"
+	run_bootstrap "$dir" "$arch" "$fn" "${creds[@]}" AWS_ENDPOINT_URL="$url" "$@" -- --event "$event" \
+		>"$scratch/$base.out" 2>"$scratch/$base.err"
+	rc=$?
+	got=$(tail -n 1 "$scratch/$base.out")
+	seen=$(grep -c "^$target AWS4-HMAC-SHA256\$" "$scratch/requests.log")
 }
 
 for zip in "$@"; do
@@ -135,11 +188,9 @@ for zip in "$@"; do
 		bad "$base: --dry-run exit $rc, last line '$got', want '$want'"; cat "$scratch/$base.err"
 	fi
 	creds=(AWS_REGION=us-east-1 AWS_ACCESS_KEY_ID=AKIDEXAMPLE AWS_SECRET_ACCESS_KEY=not-a-secret
-		AWS_SESSION_TOKEN=token AWS_ENDPOINT_URL="$endpoint")
-	: >"$scratch/requests.log"
-	got=$(run_bootstrap "$dir" "$arch" "$fn" "${creds[@]}" SSL_CERT_FILE="$scratch/localhost-ca.pem" -- --event "$event" \
-		2>"$scratch/$base.err" | tail -n 1)
-	seen=$(grep -c "^$target AWS4-HMAC-SHA256\$" "$scratch/requests.log")
+		AWS_SESSION_TOKEN=token)
+	trust=SSL_CERT_FILE="$scratch/localhost-ca.pem"
+	call_endpoint "$endpoint" "$trust"
 	if [ "$got" = "$want" ] && [ "$seen" -eq "$calls" ]; then
 		ok "$base: over HTTPS, $seen signed $target call(s), answers $got"
 	else
@@ -147,13 +198,38 @@ for zip in "$@"; do
 		cat "$scratch/$base.err" "$scratch/requests.log"
 	fi
 	# Without being told to trust the fake endpoint's certificate, nothing may reach it.
-	: >"$scratch/requests.log"
-	got=$(run_bootstrap "$dir" "$arch" "$fn" "${creds[@]}" -- --event "$event" 2>"$scratch/$base.err" | tail -n 1)
+	call_endpoint "$endpoint"
 	if [ ! -s "$scratch/requests.log" ] && [ "$got" != "$want" ] && grep -qi 'certificate' "$scratch/$base.err"; then
 		ok "$base: refuses an untrusted certificate"
 	else
 		bad "$base: with an untrusted certificate answered '$got'"; cat "$scratch/$base.err"
 	fi
+	[ $resolver = 1 ] || continue
+	launcher=in_resolver_sandbox
+	call_endpoint "https://sqs.cartflow.test:$port" "$trust"
+	if [ "$got" = "$want" ] && [ "$seen" -eq "$calls" ] && grep -q '^sqs.cartflow.test 1$' "$scratch/dns.log"; then
+		ok "$base: resolves a name through DNS (nsswitch.conf lists only myhostname), answers $got"
+	else
+		bad "$base: through DNS answered '$got' after $seen call(s); DNS saw: $(tr '\n' ' ' <"$scratch/dns.log")"
+		cat "$scratch/$base.err"
+	fi
+	call_endpoint "https://hosts-only.cartflow.test:$port" "$trust"
+	if [ "$got" = "$want" ] && [ "$seen" -eq "$calls" ] && ! grep -q '^hosts-only' "$scratch/dns.log"; then
+		ok "$base: resolves a name from /etc/hosts without asking DNS, answers $got"
+	else
+		bad "$base: through /etc/hosts answered '$got' after $seen call(s); DNS saw: $(tr '\n' ' ' <"$scratch/dns.log")"
+		cat "$scratch/$base.err"
+	fi
+	call_endpoint "https://nowhere.cartflow.test:$port" "$trust"
+	if [ "$rc" -lt 128 ] && [ ! -s "$scratch/requests.log" ] && [ "$got" != "$want" ] &&
+		[[ "$got" == '{"batchItemFailures":[{"itemIdentifier":'* ]] &&
+		grep -q 'Could not resolve host: nowhere.cartflow.test' "$scratch/$base.err" &&
+		grep -q '^nowhere.cartflow.test 1$' "$scratch/dns.log"; then
+		ok "$base: a name nobody knows fails the call, reported as batchItemFailures (exit $rc)"
+	else
+		bad "$base: an unknown name: exit $rc, answered '$got' after $seen call(s)"; cat "$scratch/$base.err"
+	fi
+	launcher=""
 done
 # The same event must give the same requests and response on both architectures.
 for arm in "$scratch"/*-arm64.dry; do
