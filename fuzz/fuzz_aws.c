@@ -2,7 +2,10 @@
  * Target 5: AWS responses. The input is an HTTP response in the format of fuzz_common.h (status line,
  * header lines, blank line, body). It goes to:
  *   - cf_aws_parse_error_body (internal): error type and message must be NUL-terminated, printable,
- *     the type without its "namespace#" prefix, and equal to __type/message for plain strict JSON;
+ *     the type without its "namespace#" prefix, and equal to __type/message for plain strict JSON
+ *     (read with the library's own parser, which fuzz_json checks against json-c);
+ *   - the same function on an error body that json-c writes from two strings cut from the input: it
+ *     must give back exactly those strings (an oracle that shares no code with the library);
  *   - cf_aws_check_crc32 against an independent bitwise CRC-32: an all-digit x-amz-crc32 header must
  *     match exactly when its value equals the body's CRC, and nothing else may pass but a header whose
  *     digits are that value;
@@ -91,6 +94,89 @@ static void check_error_body(const struct fuzz_http *h)
 		FUZZ_CHECK(!res.error_type[0] && !res.error_message[0], "type or message from a body that is not a JSON object");
 	}
 	cf_arena_clean_up(&arena);
+}
+
+/* A string cf_aws_parse_error_body must give back as it is (in a body that is UTF-8): no control bytes, fits `cap`. */
+static bool kept_as_is(const char *s, size_t len, size_t cap)
+{
+	if (len >= cap)
+		return false;
+	for (size_t i = 0; i < len; i++)
+		if ((unsigned char)s[i] < 0x20 || (unsigned char)s[i] == 0x7F)
+			return false;
+	return true;
+}
+
+/*
+ * The body's first byte chooses the form, the rest is the error type up to the first newline and
+ * the message after it. json-c writes {"__type":TYPE,"message":MESSAGE} from them: "Message" instead
+ * (bit 0), the message first (bit 1), a nested object holding its own "message" and "__type" ahead of
+ * both (bit 2), "/" left unescaped (bit 3), a "namespace#" prefix on the type (bit 4).
+ */
+static void check_error_body_written_by_json_c(const struct fuzz_http *h)
+{
+	if (!h->body_len)
+		return;
+	unsigned form = (unsigned char)h->body[0];
+	const char *type = h->body + 1, *nl = memchr(type, '\n', h->body_len - 1);
+	size_t type_len = nl ? (size_t)(nl - type) : h->body_len - 1;
+	const char *message = nl ? nl + 1 : type + type_len;
+	size_t message_len = (size_t)(h->body + h->body_len - message);
+	char prefixed[512];
+	if ((form & 16) && type_len < sizeof(prefixed) - 32) {
+		int n = snprintf(prefixed, sizeof(prefixed), "com.amazonaws.dynamodb.v20120810#%.*s", (int)type_len, type);
+		type = prefixed;
+		type_len = (size_t)n;
+	}
+	struct json_object *body = json_object_new_object(), *nested = json_object_new_object();
+	if (!body || !nested)
+		abort();
+	json_object_object_add(nested, "message", json_object_new_string("nested"));
+	json_object_object_add(nested, "__type", json_object_new_string("Nested"));
+	if (form & 4)
+		json_object_object_add(body, "detail", nested);
+	else
+		json_object_put(nested);
+	const char *message_key = (form & 1) ? "Message" : "message";
+	struct json_object *t = json_object_new_string_len(type, (int)type_len);
+	struct json_object *m = json_object_new_string_len(message, (int)message_len);
+	if (!t || !m)
+		abort();
+	if (form & 2) {
+		json_object_object_add(body, message_key, m);
+		json_object_object_add(body, "__type", t);
+	} else {
+		json_object_object_add(body, "__type", t);
+		json_object_object_add(body, message_key, m);
+	}
+	size_t text_len;
+	const char *text = json_object_to_json_string_length(
+		body, JSON_C_TO_STRING_PLAIN | ((form & 8) ? JSON_C_TO_STRING_NOSLASHESCAPE : 0), &text_len);
+
+	struct cf_aws_result res;
+	memset(&res, 0xA5, sizeof(res));
+	cf_aws_parse_error_body(text, text_len, &res);
+	check_text(res.error_type, sizeof(res.error_type), "error_type");
+	check_text(res.error_message, sizeof(res.error_message), "error_message");
+	/* json-c writes bytes that are not UTF-8 as they are; the library refuses such a body whole. */
+	if (!fuzz_utf8_valid((const unsigned char *)type, type_len) ||
+	    !fuzz_utf8_valid((const unsigned char *)message, message_len)) {
+		FUZZ_CHECK(!res.error_type[0] && !res.error_message[0], "type or message from a body that is not UTF-8: %s",
+			   text);
+		json_object_put(body);
+		return;
+	}
+	if (kept_as_is(type, type_len, sizeof(res.error_type))) {
+		size_t from = type_len;
+		while (from > 0 && type[from - 1] != '#')
+			from--;
+		FUZZ_CHECK(strlen(res.error_type) == type_len - from && !memcmp(res.error_type, type + from, type_len - from),
+			   "error_type \"%s\" from the json-c body %s", res.error_type, text);
+	}
+	if (kept_as_is(message, message_len, sizeof(res.error_message)))
+		FUZZ_CHECK(strlen(res.error_message) == message_len && !memcmp(res.error_message, message, message_len),
+			   "error_message \"%s\" from the json-c body %s", res.error_message, text);
+	json_object_put(body);
 }
 
 static void check_crc(const struct fuzz_http *h)
@@ -229,6 +315,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	struct fuzz_http h;
 	fuzz_http_read(&h, data, size);
 	check_error_body(&h);
+	check_error_body_written_by_json_c(&h);
 	check_crc(&h);
 	check_call(&h);
 	fuzz_http_free(&h);
