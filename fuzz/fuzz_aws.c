@@ -43,22 +43,49 @@ static void check_text(const char *s, size_t cap, const char *what)
 			   (unsigned char)*p);
 }
 
+/* A string cf_aws_parse_error_body gives back as it is (from a body it reads): no control bytes, fits `cap`. */
+static bool kept_as_is(const char *s, size_t len, size_t cap)
+{
+	if (len >= cap)
+		return false;
+	for (size_t i = 0; i < len; i++)
+		if ((unsigned char)s[i] < 0x20 || (unsigned char)s[i] == 0x7F)
+			return false;
+	return true;
+}
+
 /*
- * A string member that cf_copy_text keeps as it is: short, no NUL or control bytes. The body is read
- * with the library's own parser, as cf_aws_parse_error_body reads it (UTF-8 checked, first of
- * duplicate keys); that parser is checked against json-c by fuzz_json.
+ * A string member kept as it is. The body is read with the library's own parser, as
+ * cf_aws_parse_error_body reads it (UTF-8 checked, first of duplicate keys); that parser is checked
+ * against json-c by fuzz_json.
  */
 static bool plain_member(const struct cf_json *root, const char *key, size_t cap, const char **s, size_t *len)
 {
 	const struct cf_json *v = cf_json_get(root, key);
-	if (!v || v->type != CF_JSON_STRING || v->u.text.len >= cap)
+	if (!v || v->type != CF_JSON_STRING || !kept_as_is(v->u.text.ptr, v->u.text.len, cap))
 		return false;
 	*s = v->u.text.ptr;
 	*len = v->u.text.len;
-	for (size_t i = 0; i < *len; i++)
-		if ((unsigned char)(*s)[i] < 0x20 || (unsigned char)(*s)[i] == 0x7F)
-			return false;
 	return true;
+}
+
+/* The error type read must be `type` (len bytes) after its last '#'; `body` names the input in a failure. */
+static void expect_type(const struct cf_aws_result *res, const char *type, size_t len, const char *body, size_t body_len)
+{
+	size_t from = len;
+	while (from > 0 && type[from - 1] != '#')
+		from--;
+	FUZZ_CHECK(strlen(res->error_type) == len - from && !memcmp(res->error_type, type + from, len - from),
+		   "error_type \"%s\" from the body %.*s", res->error_type, (int)(body_len > 300 ? 300 : body_len), body);
+}
+
+/* The error message read must be `message` (len bytes). */
+static void expect_message(const struct cf_aws_result *res, const char *message, size_t len, const char *body,
+			   size_t body_len)
+{
+	FUZZ_CHECK(strlen(res->error_message) == len && !memcmp(res->error_message, message, len),
+		   "error_message \"%s\" from the body %.*s", res->error_message, (int)(body_len > 300 ? 300 : body_len),
+		   body);
 }
 
 static void check_error_body(const struct fuzz_http *h)
@@ -77,34 +104,24 @@ static void check_error_body(const struct fuzz_http *h)
 	    root->type == CF_JSON_OBJECT) {
 		const char *type, *message;
 		size_t type_len, message_len;
-		if (plain_member(root, "__type", sizeof(res.error_type), &type, &type_len)) {
-			size_t from = type_len;
-			while (from > 0 && type[from - 1] != '#')
-				from--;
-			FUZZ_CHECK(strlen(res.error_type) == type_len - from && !memcmp(res.error_type, type + from, type_len - from),
-				   "error_type %s from __type %.*s", res.error_type, (int)type_len, type);
-		}
+		if (plain_member(root, "__type", sizeof(res.error_type), &type, &type_len))
+			expect_type(&res, type, type_len, h->body, h->body_len);
 		const struct cf_json *lower = cf_json_get(root, "message");
 		if (plain_member(root, "message", sizeof(res.error_message), &message, &message_len) ||
 		    ((!lower || lower->type != CF_JSON_STRING) &&
 		     plain_member(root, "Message", sizeof(res.error_message), &message, &message_len)))
-			FUZZ_CHECK(strlen(res.error_message) == message_len && !memcmp(res.error_message, message, message_len),
-				   "error_message %s from %.*s", res.error_message, (int)message_len, message);
+			expect_message(&res, message, message_len, h->body, h->body_len);
 	} else {
 		FUZZ_CHECK(!res.error_type[0] && !res.error_message[0], "type or message from a body that is not a JSON object");
 	}
 	cf_arena_clean_up(&arena);
 }
 
-/* A string cf_aws_parse_error_body must give back as it is (in a body that is UTF-8): no control bytes, fits `cap`. */
-static bool kept_as_is(const char *s, size_t len, size_t cap)
+/* json_object_object_add that gives up (abort, as the targets do on a failed allocation) on failure. */
+static void add_member(struct json_object *obj, const char *key, struct json_object *value)
 {
-	if (len >= cap)
-		return false;
-	for (size_t i = 0; i < len; i++)
-		if ((unsigned char)s[i] < 0x20 || (unsigned char)s[i] == 0x7F)
-			return false;
-	return true;
+	if (!value || json_object_object_add(obj, key, value))
+		abort();
 }
 
 /*
@@ -128,27 +145,22 @@ static void check_error_body_written_by_json_c(const struct fuzz_http *h)
 		type = prefixed;
 		type_len = (size_t)n;
 	}
-	struct json_object *body = json_object_new_object(), *nested = json_object_new_object();
-	if (!body || !nested)
+	struct json_object *body = json_object_new_object();
+	if (!body)
 		abort();
-	json_object_object_add(nested, "message", json_object_new_string("nested"));
-	json_object_object_add(nested, "__type", json_object_new_string("Nested"));
-	if (form & 4)
-		json_object_object_add(body, "detail", nested);
-	else
-		json_object_put(nested);
+	if (form & 4) {
+		struct json_object *nested = json_object_new_object();
+		if (!nested)
+			abort();
+		add_member(nested, "message", json_object_new_string("nested"));
+		add_member(nested, "__type", json_object_new_string("Nested"));
+		add_member(body, "detail", nested);
+	}
 	const char *message_key = (form & 1) ? "Message" : "message";
 	struct json_object *t = json_object_new_string_len(type, (int)type_len);
 	struct json_object *m = json_object_new_string_len(message, (int)message_len);
-	if (!t || !m)
-		abort();
-	if (form & 2) {
-		json_object_object_add(body, message_key, m);
-		json_object_object_add(body, "__type", t);
-	} else {
-		json_object_object_add(body, "__type", t);
-		json_object_object_add(body, message_key, m);
-	}
+	add_member(body, (form & 2) ? message_key : "__type", (form & 2) ? m : t);
+	add_member(body, (form & 2) ? "__type" : message_key, (form & 2) ? t : m);
 	size_t text_len;
 	const char *text = json_object_to_json_string_length(
 		body, JSON_C_TO_STRING_PLAIN | ((form & 8) ? JSON_C_TO_STRING_NOSLASHESCAPE : 0), &text_len);
@@ -158,24 +170,17 @@ static void check_error_body_written_by_json_c(const struct fuzz_http *h)
 	cf_aws_parse_error_body(text, text_len, &res);
 	check_text(res.error_type, sizeof(res.error_type), "error_type");
 	check_text(res.error_message, sizeof(res.error_message), "error_message");
-	/* json-c writes bytes that are not UTF-8 as they are; the library refuses such a body whole. */
-	if (!fuzz_utf8_valid((const unsigned char *)type, type_len) ||
+	/* The library reads error bodies up to 64 KiB and refuses one that is not UTF-8 whole (json-c
+	 * writes such bytes as they are): nothing is read from either. */
+	if (text_len > 65536 || !fuzz_utf8_valid((const unsigned char *)type, type_len) ||
 	    !fuzz_utf8_valid((const unsigned char *)message, message_len)) {
-		FUZZ_CHECK(!res.error_type[0] && !res.error_message[0], "type or message from a body that is not UTF-8: %s",
-			   text);
-		json_object_put(body);
-		return;
+		FUZZ_CHECK(!res.error_type[0] && !res.error_message[0], "type or message from a body over 64 KiB or not UTF-8");
+	} else {
+		if (kept_as_is(type, type_len, sizeof(res.error_type)))
+			expect_type(&res, type, type_len, text, text_len);
+		if (kept_as_is(message, message_len, sizeof(res.error_message)))
+			expect_message(&res, message, message_len, text, text_len);
 	}
-	if (kept_as_is(type, type_len, sizeof(res.error_type))) {
-		size_t from = type_len;
-		while (from > 0 && type[from - 1] != '#')
-			from--;
-		FUZZ_CHECK(strlen(res.error_type) == type_len - from && !memcmp(res.error_type, type + from, type_len - from),
-			   "error_type \"%s\" from the json-c body %s", res.error_type, text);
-	}
-	if (kept_as_is(message, message_len, sizeof(res.error_message)))
-		FUZZ_CHECK(strlen(res.error_message) == message_len && !memcmp(res.error_message, message, message_len),
-			   "error_message \"%s\" from the json-c body %s", res.error_message, text);
 	json_object_put(body);
 }
 

@@ -63,7 +63,13 @@ def main():
     if len(sys.argv) < 4:
         sys.exit("usage: fake_dns.py ADDRESS LOG NAME=IPV4...")
     address, log = sys.argv[1], sys.argv[2]
-    names = dict(arg.lower().split("=", 1) for arg in sys.argv[3:])
+    names = {}
+    for arg in sys.argv[3:]:
+        name, sep, ipv4 = arg.partition("=")
+        if not sep:
+            sys.exit("fake_dns.py: want NAME=IPV4, got %r" % arg)
+        socket.inet_aton(ipv4)  # raises on an address that is not IPv4
+        names[name.lower().rstrip(".")] = ipv4
     sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
     sock.bind((address, 53))
     open(log + ".ready", "w").close()
