@@ -11,9 +11,9 @@
 # and OpenSSL) against a local fake AWS endpoint (https://localhost, a name libcurl answers itself)
 # whose certificate's CA it is told to trust, and refuses that endpoint when not told to. As root, it
 # also reaches that endpoint by names the static glibc must resolve, as on Lambda: one only a fake DNS
-# server knows (test/package/fake_dns.py), one only /etc/hosts knows, with nsswitch.conf listing
-# neither source, and fails clearly on a name nobody knows (a mount namespace of its own holds the
-# test's resolv.conf, hosts and nsswitch.conf). Both architectures must print the same dry run.
+# server knows (test/package/fake_dns.py; under strace, no libnss_* library opened), one only
+# /etc/hosts knows, with nsswitch.conf listing neither source, and fails clearly on a name nobody
+# knows (a mount namespace of its own holds the test's resolv.conf, hosts and nsswitch.conf). Both architectures must print the same dry run.
 # Ends with "N passed, N failed".
 set -uo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
@@ -121,7 +121,7 @@ in_resolver_sandbox() {
 		"$scratch/etc" "$@"
 }
 # run_bootstrap DIR ARCH FUNCTION [VAR=VALUE...] -- ARGS...: the bootstrap in DIR, empty environment,
-# started through $launcher when a caller has set that (a local of call_endpoint).
+# started through the command in the array launcher when a caller has set it (a local of call_endpoint).
 run_bootstrap() {
 	local dir=$1 arch=$2 fn=$3
 	shift 3
@@ -134,7 +134,7 @@ run_bootstrap() {
 	elif [ "$arch" = x86_64 ] && [ "$(uname -m)" != x86_64 ]; then
 		runner=("$(command -v qemu-x86_64)" -L /usr/x86_64-linux-gnu)
 	fi
-	(cd "$dir" && ${launcher:-} env -i AWS_LAMBDA_FUNCTION_NAME="$fn" TABLE_NAME=orders UPDATE_CART_PRODUCT_SQS="$queue" \
+	(cd "$dir" && "${launcher[@]}" env -i AWS_LAMBDA_FUNCTION_NAME="$fn" TABLE_NAME=orders UPDATE_CART_PRODUCT_SQS="$queue" \
 		"${vars[@]}" "${runner[@]}" ./bootstrap "$@")
 }
 
@@ -143,8 +143,9 @@ run_bootstrap() {
 # last line of output), seen (signed $target calls that reached the fake endpoint); its standard error
 # is in $scratch/$base.err, the DNS queries in $scratch/dns.log.
 call_endpoint() {
-	local launcher=""
-	[ "$1" != --resolving ] || { launcher=in_resolver_sandbox; shift; }
+	local launcher=()
+	[ "$1" != --resolving ] || { launcher=(in_resolver_sandbox); shift; }
+	[ "${1:-}" != --traced ] || { launcher+=(strace -f -qq -e trace=open,openat -o "$scratch/$base.opens"); shift; }
 	local url=$1
 	shift
 	: >"$scratch/requests.log"
@@ -213,12 +214,24 @@ for zip in "$@"; do
 		bad "$base: with an untrusted certificate answered '$got'"; cat "$scratch/$base.err"
 	fi
 	[ $resolver = 1 ] || continue
-	call_endpoint --resolving "https://sqs.cartflow.test:$port" "$trust"
+	# Traced when strace is here: a static glibc must not dlopen the host's libnss_myhostname.
+	traced=()
+	command -v strace >/dev/null && traced=(--traced)
+	call_endpoint --resolving "${traced[@]}" "https://sqs.cartflow.test:$port" "$trust"
 	if [ "$got" = "$want" ] && [ "$seen" -eq "$calls" ] && grep -q '^sqs.cartflow.test 1$' "$scratch/dns.log"; then
 		ok "$base: resolves a name through DNS (nsswitch.conf lists only myhostname), answers $got"
 	else
 		bad "$base: through DNS answered '$got' after $seen call(s); DNS saw: $(tr '\n' ' ' <"$scratch/dns.log")"
 		cat "$scratch/$base.err"
+	fi
+	if [ ${#traced[@]} = 0 ]; then
+		echo "skip: $base: whether it opens a libnss_* library (strace missing)"
+	elif grep -q 'libnss_' "$scratch/$base.opens"; then
+		bad "$base: opens a libnss_* library: $(grep 'libnss_' "$scratch/$base.opens" | head -3)"
+	elif ! grep -q '"/etc/hosts"' "$scratch/$base.opens"; then
+		bad "$base: strace saw no open of /etc/hosts"; head -5 "$scratch/$base.opens"
+	else
+		ok "$base: opens no libnss_* library while resolving"
 	fi
 	call_endpoint --resolving "https://hosts-only.cartflow.test:$port" "$trust"
 	if [ "$got" = "$want" ] && [ "$seen" -eq "$calls" ] && ! grep -q '^hosts-only' "$scratch/dns.log"; then
