@@ -58,7 +58,10 @@ struct cf_attr_member {
 /* The wire name of a type: "S", "N", ..., "BS". Static string. */
 CF_API const char *cf_attr_type_name(enum cf_attr_type type);
 
-/* The first member of map `m` named `name` (NUL-terminated, borrowed), or NULL when absent or `m` is not an M. */
+/*
+ * The first member of map `m` named `name` (NUL-terminated, borrowed), or NULL when absent or `m` is
+ * not an M. The result is borrowed from `m`'s document: valid until that document is destroyed.
+ */
 CF_API const struct cf_attr *cf_attr_get(const struct cf_attr *m, const char *name);
 
 /*

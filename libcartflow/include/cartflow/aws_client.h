@@ -27,7 +27,10 @@ enum cf_aws_error_class {
 /* Static name: "ok", "throttling", "transient", "permanent". */
 CF_API const char *cf_aws_error_class_name(enum cf_aws_error_class c);
 
-/* Classify an error code such as "ThrottlingException" (namespace already stripped) with its HTTP status. */
+/*
+ * Classify an error code such as "ThrottlingException" (namespace already stripped, borrowed; NULL
+ * or "" classifies by the status alone) with its HTTP status.
+ */
 CF_API enum cf_aws_error_class cf_aws_classify(long http_status, const char *error_type);
 
 /* Retry settings; zero fields take the defaults shown. */
@@ -109,8 +112,9 @@ enum cf_aws_service {
  * at most `max_in_flight` at once, retrying throttling and transient failures by the client's
  * policy, never past `deadline_ms` (epoch ms, minus the safety margin; 0 = no deadline).
  * `results` (caller-owned, `count` entries, zeroed on entry) gets one outcome per request.
- * Returns CF_OK when every request was attempted (see each result), else a status for the call
- * as a whole (CF_ERR_INVALID_ARG, CF_ERR_NOMEM).
+ * `target` and `requests` (and the bodies they point to) are borrowed for the call. Returns CF_OK
+ * when every request was attempted (see each result), else a status for the call as a whole
+ * (CF_ERR_INVALID_ARG, CF_ERR_NOMEM).
  */
 CF_API enum cf_status cf_aws_call_many(struct cf_aws_client *client, enum cf_aws_service service, const char *target,
 				       const struct cf_aws_request *requests, size_t count, size_t max_in_flight,

@@ -24,6 +24,7 @@ struct cf_dynamodb_options {
  * concurrency and the client's retries. `results` (caller-owned, `count` entries, released with
  * cf_aws_result_clean_up) get one outcome each: CF_OK with the response (its "Attributes") as body,
  * or a typed failure, e.g. error_type "ConditionalCheckFailedException" with class permanent.
+ * `opt` may be NULL (client defaults, no deadline); it and `requests` are borrowed for the call.
  * Returns CF_OK when every request has an outcome.
  */
 CF_API enum cf_status cf_dynamodb_update_items(struct cf_aws_client *client, const struct cf_update_request *requests,

@@ -30,7 +30,10 @@ struct cf_handler_env {
 
 struct cf_handler;
 
-/* Creates a handler; each fails with CF_ERR_CONFIG naming the missing or bad variable. */
+/*
+ * Creates a handler. `env` and what it points to are borrowed for the call; on CF_OK `*out` is new
+ * and freed with cf_handler_destroy(). Each fails with CF_ERR_CONFIG naming the missing or bad variable.
+ */
 typedef enum cf_status (*cf_handler_new_fn)(const struct cf_handler_env *env, struct cf_handler **out,
 					    struct cf_error *err);
 
@@ -40,6 +43,7 @@ typedef enum cf_status (*cf_handler_new_fn)(const struct cf_handler_env *env, st
  * the streams partial-batch response: the SequenceNumber of the first failed record and of every
  * record after it (one shard per invocation, so ordering survives retries).
  */
+/* A cf_handler_new_fn: see its comment for ownership. */
 CF_API enum cf_status cf_process_cart_products_new(const struct cf_handler_env *env, struct cf_handler **out,
 						   struct cf_error *err) CF_WARN_UNUSED;
 
@@ -50,6 +54,7 @@ CF_API enum cf_status cf_process_cart_products_new(const struct cf_handler_env *
  * permanent failures, logged at WARN with the order id and reason. On a FIFO queue, processing stops
  * at the first failed message, which is reported with every later one.
  */
+/* A cf_handler_new_fn: see its comment for ownership. */
 CF_API enum cf_status cf_update_cart_status_new(const struct cf_handler_env *env, struct cf_handler **out,
 						struct cf_error *err) CF_WARN_UNUSED;
 
@@ -88,7 +93,8 @@ CF_API enum cf_status cf_runtime_serve(struct cf_runtime *rt, struct cf_handler 
  * populates the executable's data, malloc's brk heap and some stack up front; all of this affects
  * everything else in the process (lambda_main.c and prefault.c say why). The Runtime API loop talks to the Runtime API through the socket
  * transport and to AWS through the curl transport, whose start (curl_global_init, OpenSSL) it
- * overlaps with its first /next.
+ * overlaps with its first /next. `argv` and `function_name` are borrowed and must outlive the call
+ * (it returns only when the process is to exit, with the exit status).
  */
 CF_API int cf_lambda_main(int argc, char **argv, const char *function_name, cf_handler_new_fn new_handler);
 

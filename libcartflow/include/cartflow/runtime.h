@@ -59,7 +59,7 @@ CF_API enum cf_status cf_runtime_next(struct cf_runtime *rt, struct cf_invocatio
 	CF_WARN_UNUSED;
 
 /*
- * POST /invocation/<id>/response with `body` (borrowed). A body over CF_RUNTIME_MAX_RESPONSE is not
+ * POST /invocation/<id>/response with `body` (borrowed); `request_id` is borrowed too. A body over CF_RUNTIME_MAX_RESPONSE is not
  * posted: CF_ERR_TOO_LARGE, and the caller reports an error instead. 413 -> CF_ERR_TOO_LARGE (do not
  * post again); other 4xx (400 bad request, 403 forbidden) -> CF_ERR_INVALID_ARG (this invocation is
  * lost to us, the next one may work); 5xx -> CF_ERR_HTTP (the runtime must exit promptly).
@@ -74,11 +74,14 @@ CF_API enum cf_status cf_runtime_respond(struct cf_runtime *rt, const char *requ
 CF_API enum cf_status cf_runtime_fail(struct cf_runtime *rt, const char *request_id, const char *error_type,
 				      const char *message, struct cf_error *err) CF_WARN_UNUSED;
 
-/* POST /runtime/init/error, same body and header; the caller exits afterwards. */
+/* POST /runtime/init/error, same body and header, strings borrowed; the caller exits afterwards. */
 CF_API enum cf_status cf_runtime_init_error(struct cf_runtime *rt, const char *error_type, const char *message,
 					    struct cf_error *err) CF_WARN_UNUSED;
 
-/* Write the error document {"errorMessage":...,"errorType":...,"stackTrace":[]}; free *out with cf_free(). */
+/*
+ * Write the error document {"errorMessage":...,"errorType":...,"stackTrace":[]} from `error_type`
+ * and `message` (borrowed); on CF_OK `*out` (`*out_len` bytes) is new, freed with cf_free().
+ */
 CF_API enum cf_status cf_runtime_error_document(const char *error_type, const char *message, char **out,
 						size_t *out_len) CF_WARN_UNUSED;
 

@@ -39,7 +39,8 @@ struct cf_sqs_send_result {
  * max_payload_bytes, sent concurrently, entries SQS lists under Failed retried when SenderFault is
  * false (up to the client's max attempts), whole calls retried by the client's policy. A message
  * larger than the limit fails alone with CF_ERR_TOO_LARGE. `results` (caller-owned, `count`
- * entries) gets one outcome per message, in the same order. Returns CF_OK when every message has an
+ * entries) gets one outcome per message, in the same order. `opt` is required and, with the queue
+ * URL it points to, borrowed for the call. Returns CF_OK when every message has an
  * outcome; CF_ERR_INVALID_ARG or CF_ERR_NOMEM (in `err`) when the call as a whole could not run.
  */
 CF_API enum cf_status cf_sqs_send_messages(struct cf_aws_client *client, const struct cf_sqs_send_options *opt,
