@@ -69,6 +69,12 @@ static bool plain_member(const struct cf_json *root, const char *key, size_t cap
 	return true;
 }
 
+/* How many bytes of a body a failure message shows. */
+static int shown(size_t body_len)
+{
+	return body_len > 300 ? 300 : (int)body_len;
+}
+
 /* The error type read must be `type` (len bytes) after its last '#'; `body` names the input in a failure. */
 static void expect_type(const struct cf_aws_result *res, const char *type, size_t len, const char *body, size_t body_len)
 {
@@ -76,7 +82,7 @@ static void expect_type(const struct cf_aws_result *res, const char *type, size_
 	while (from > 0 && type[from - 1] != '#')
 		from--;
 	FUZZ_CHECK(strlen(res->error_type) == len - from && !memcmp(res->error_type, type + from, len - from),
-		   "error_type \"%s\" from the body %.*s", res->error_type, (int)(body_len > 300 ? 300 : body_len), body);
+		   "error_type \"%s\" from the body %.*s", res->error_type, shown(body_len), body);
 }
 
 /* The error message read must be `message` (len bytes). */
@@ -84,8 +90,7 @@ static void expect_message(const struct cf_aws_result *res, const char *message,
 			   size_t body_len)
 {
 	FUZZ_CHECK(strlen(res->error_message) == len && !memcmp(res->error_message, message, len),
-		   "error_message \"%s\" from the body %.*s", res->error_message, (int)(body_len > 300 ? 300 : body_len),
-		   body);
+		   "error_message \"%s\" from the body %.*s", res->error_message, shown(body_len), body);
 }
 
 static void check_error_body(const struct fuzz_http *h)
@@ -100,7 +105,7 @@ static void check_error_body(const struct fuzz_http *h)
 	struct cf_arena arena = { 0 };
 	const struct cf_json *root = NULL;
 	struct cf_error err;
-	if (h->body_len && h->body_len <= 65536 && cf_json_parse(&arena, h->body, h->body_len, &root, &err) == CF_OK &&
+	if (h->body_len && h->body_len <= CF_AWS_MAX_ERROR_BODY && cf_json_parse(&arena, h->body, h->body_len, &root, &err) == CF_OK &&
 	    root->type == CF_JSON_OBJECT) {
 		const char *type, *message;
 		size_t type_len, message_len;
@@ -159,8 +164,13 @@ static void check_error_body_written_by_json_c(const struct fuzz_http *h)
 	const char *message_key = (form & 1) ? "Message" : "message";
 	struct json_object *t = json_object_new_string_len(type, (int)type_len);
 	struct json_object *m = json_object_new_string_len(message, (int)message_len);
-	add_member(body, (form & 2) ? message_key : "__type", (form & 2) ? m : t);
-	add_member(body, (form & 2) ? "__type" : message_key, (form & 2) ? t : m);
+	if (form & 2) {
+		add_member(body, message_key, m);
+		add_member(body, "__type", t);
+	} else {
+		add_member(body, "__type", t);
+		add_member(body, message_key, m);
+	}
 	size_t text_len;
 	const char *text = json_object_to_json_string_length(
 		body, JSON_C_TO_STRING_PLAIN | ((form & 8) ? JSON_C_TO_STRING_NOSLASHESCAPE : 0), &text_len);
@@ -170,9 +180,9 @@ static void check_error_body_written_by_json_c(const struct fuzz_http *h)
 	cf_aws_parse_error_body(text, text_len, &res);
 	check_text(res.error_type, sizeof(res.error_type), "error_type");
 	check_text(res.error_message, sizeof(res.error_message), "error_message");
-	/* The library reads error bodies up to 64 KiB and refuses one that is not UTF-8 whole (json-c
-	 * writes such bytes as they are): nothing is read from either. */
-	if (text_len > 65536 || !fuzz_utf8_valid((const unsigned char *)type, type_len) ||
+	/* The library reads error bodies up to CF_AWS_MAX_ERROR_BODY and refuses one that is not UTF-8
+	 * whole (json-c writes such bytes as they are): nothing is read from either. */
+	if (text_len > CF_AWS_MAX_ERROR_BODY || !fuzz_utf8_valid((const unsigned char *)type, type_len) ||
 	    !fuzz_utf8_valid((const unsigned char *)message, message_len)) {
 		FUZZ_CHECK(!res.error_type[0] && !res.error_message[0], "type or message from a body over 64 KiB or not UTF-8");
 	} else {

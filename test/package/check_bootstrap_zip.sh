@@ -13,7 +13,8 @@
 # also reaches that endpoint by names the static glibc must resolve, as on Lambda: one only a fake DNS
 # server knows (test/package/fake_dns.py; under strace, no libnss_* library opened), one only
 # /etc/hosts knows, with nsswitch.conf listing neither source, and fails clearly on a name nobody
-# knows (a mount namespace of its own holds the test's resolv.conf, hosts and nsswitch.conf). Both architectures must print the same dry run.
+# knows (a mount namespace of its own holds the test's resolv.conf, hosts and nsswitch.conf).
+# Both architectures must print the same dry run.
 # Ends with "N passed, N failed".
 set -uo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
@@ -138,10 +139,14 @@ run_bootstrap() {
 		"${vars[@]}" "${runner[@]}" ./bootstrap "$@")
 }
 
-# call_endpoint [--resolving] URL [VAR=VALUE...]: the bootstrap ($dir, $arch, $fn) on $event against
-# AWS_ENDPOINT_URL=URL with the credentials, in_resolver_sandbox with --resolving; sets rc, got (its
-# last line of output), seen (signed $target calls that reached the fake endpoint); its standard error
-# is in $scratch/$base.err, the DNS queries in $scratch/dns.log.
+# dns_seen: the names and types the fake DNS server was asked for since the last call_endpoint.
+dns_seen() { tr '\n' ' ' <"$scratch/dns.log"; }
+
+# call_endpoint [--resolving [--traced]] URL [VAR=VALUE...]: the bootstrap ($dir, $arch, $fn) on
+# $event against AWS_ENDPOINT_URL=URL with the credentials; in_resolver_sandbox with --resolving, and
+# under strace with --traced (its opens in $scratch/$base.opens). Sets rc, got (its last line of
+# output) and seen (signed $target calls that reached the fake endpoint); its standard error is in
+# $scratch/$base.err, the DNS queries in $scratch/dns.log.
 call_endpoint() {
 	local launcher=()
 	[ "$1" != --resolving ] || { launcher=(in_resolver_sandbox); shift; }
@@ -221,7 +226,7 @@ for zip in "$@"; do
 	if [ "$got" = "$want" ] && [ "$seen" -eq "$calls" ] && grep -q '^sqs.cartflow.test 1$' "$scratch/dns.log"; then
 		ok "$base: resolves a name through DNS (nsswitch.conf lists only myhostname), answers $got"
 	else
-		bad "$base: through DNS answered '$got' after $seen call(s); DNS saw: $(tr '\n' ' ' <"$scratch/dns.log")"
+		bad "$base: through DNS answered '$got' after $seen call(s); DNS saw: $(dns_seen)"
 		cat "$scratch/$base.err"
 	fi
 	if [ ${#traced[@]} = 0 ]; then
@@ -237,7 +242,7 @@ for zip in "$@"; do
 	if [ "$got" = "$want" ] && [ "$seen" -eq "$calls" ] && ! grep -q '^hosts-only' "$scratch/dns.log"; then
 		ok "$base: resolves a name from /etc/hosts without asking DNS, answers $got"
 	else
-		bad "$base: through /etc/hosts answered '$got' after $seen call(s); DNS saw: $(tr '\n' ' ' <"$scratch/dns.log")"
+		bad "$base: through /etc/hosts answered '$got' after $seen call(s); DNS saw: $(dns_seen)"
 		cat "$scratch/$base.err"
 	fi
 	call_endpoint --resolving "https://nowhere.cartflow.test:$port" "$trust"
@@ -246,7 +251,7 @@ for zip in "$@"; do
 		grep -q '^nowhere.cartflow.test 1$' "$scratch/dns.log"; then
 		ok "$base: a name nobody knows fails every call, each record reported in batchItemFailures (exit $rc)"
 	else
-		bad "$base: an unknown name: exit $rc, answered '$got', want '$want_unresolved'; DNS saw: $(tr '\n' ' ' <"$scratch/dns.log")"
+		bad "$base: an unknown name: exit $rc, answered '$got', want '$want_unresolved'; DNS saw: $(dns_seen)"
 		cat "$scratch/$base.err"
 	fi
 done

@@ -125,7 +125,7 @@ static const struct cf_json *string_member(const struct cf_json *obj, const char
 void cf_aws_parse_error_body(const char *body, size_t len, struct cf_aws_result *res)
 {
 	res->error_type[0] = res->error_message[0] = '\0';
-	if (!body || !len || len > 65536)
+	if (!body || !len || len > CF_AWS_MAX_ERROR_BODY)
 		return;
 	struct cf_arena arena = { 0 };
 	const struct cf_json *root, *v;

@@ -29,6 +29,9 @@ int64_t cf_retry_delay_ms(const struct cf_aws_client *client, unsigned retry);
 /* The usable end of a deadline: deadline minus the safety margin (0 stays 0 = none). */
 int64_t cf_aws_effective_deadline(const struct cf_aws_client *client, int64_t deadline_ms);
 
+/* The largest error body cf_aws_parse_error_body reads; a longer one leaves type and message empty. */
+#define CF_AWS_MAX_ERROR_BODY 65536
+
 /* Fill error_type/error_message of `res` from an AWS JSON error body ("__type", "message"/"Message"). */
 void cf_aws_parse_error_body(const char *body, size_t len, struct cf_aws_result *res);
 
