@@ -13,8 +13,8 @@
 #                 [--bin-dir DIR --cartflow-local FILE] [--keep]
 #
 # Defaults: 500 orders, 20 % faults, 2 kills, 5 orders with a missing cart line, a timeout of 900 s or
-# 0.2 s per order, whichever is longer (under 20 % faults the pipeline does about 11 orders/s on the
-# 2-core machine: 10,000 orders take about 15 minutes, too close to 900 s). Without --bin-dir it
+# 0.2 s per order, whichever is longer (under 20 % faults the pipeline does 10-11 orders/s on the
+# 2-core machine: 10,000 orders took 927 and 991 s, past 900 s). Without --bin-dir it
 # installs what is missing and builds build-local/ as tools/run-local.sh does. Logs stay in the
 # directory it names when a check fails (or with --keep). Ends with "soak: N passed, N failed".
 set -uo pipefail
